@@ -1,0 +1,50 @@
+// Incremental text/event-stream parser: the same events however the bytes are split.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace hivetest::http {
+
+struct SseEvent {
+  std::string event = "message";  // the `event:` field, "message" when absent
+  std::string data;               // `data:` lines joined with '\n'
+  std::string id;                 // last event id seen so far
+  std::optional<long> retry_ms;   // `retry:` when given in this event
+};
+
+// Follows the HTML Living Standard's event-stream rules: UTF-8 BOM at the start is
+// skipped, lines end in LF, CR or CRLF (a CR at the end of one chunk and an LF at the
+// start of the next are one line end), `:` lines are comments, a field without a colon
+// has an empty value, one leading space after the colon is dropped, a blank line
+// dispatches, an event whose data is empty is not dispatched.
+class SseParser {
+ public:
+  using Sink = std::function<void(const SseEvent&)>;
+  explicit SseParser(std::size_t max_line = 1 << 20, std::size_t max_event = 4 << 20);
+
+  // Feeds bytes; calls `sink` for each complete event. Returns false (and stays failed)
+  // when a line or an event goes over its limit.
+  bool feed(std::string_view bytes, const Sink& sink);
+  // Call at end of stream: an incomplete event is dropped, as the standard says.
+  void finish();
+  bool failed() const { return failed_; }
+  const std::string& error() const { return error_; }
+
+ private:
+  void line(std::string_view l, const Sink& sink);
+  std::size_t max_line_, max_event_;
+  std::string buf_;          // the partial line
+  bool bom_checked_ = false;
+  bool last_was_cr_ = false;
+  bool failed_ = false;
+  std::string error_;
+  SseEvent pending_;
+  bool has_data_ = false;
+  std::string last_id_;
+};
+
+}  // namespace hivetest::http

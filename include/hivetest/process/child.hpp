@@ -1,0 +1,77 @@
+// A worker process: spawned into its own process group, its pipes read into a log ring,
+// its exit watched through a pidfd, and terminated with a grace period.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+#include <sys/types.h>
+
+#include <asio/any_io_executor.hpp>
+#include <asio/awaitable.hpp>
+
+#include "hivetest/process/log_ring.hpp"
+
+namespace hivetest::process {
+
+struct ExitStatus {
+  int code = -1;    // exit status when it exited, -1 when killed by a signal
+  int signal = 0;   // the signal that killed it, 0 when it exited
+  bool success() const { return signal == 0 && code == 0; }
+  std::string describe() const;  // "exited with status 3", "killed by signal 9 (SIGKILL)"
+};
+
+struct SpawnOptions {
+  std::vector<std::string> argv;          // argv[0] is looked up in PATH like execvp
+  std::vector<std::string> extra_env;     // "NAME=value", added to the environment
+  std::size_t ring_lines = 2000;
+  std::size_t ring_bytes = 512 * 1024;
+  std::size_t max_line = 16 * 1024;
+  // Called for each line as it is read (for -v); may be empty.
+  std::function<void(Stream, std::string_view line, bool cut)> on_line;
+};
+
+// Splits a command line the way a POSIX shell splits words (single and double quotes,
+// backslash escapes), without running a shell. Returns nullopt and sets error on an
+// unterminated quote.
+std::optional<std::vector<std::string>> split_command(std::string_view cmd, std::string* error);
+
+class Child {
+ public:
+  // Forks and execs. On failure (including exec failing: command not found, not
+  // executable) returns nullptr and sets ec and error ("cannot run 'x': No such file or directory").
+  // The child: own process group (pgid == pid), stdin /dev/null, stdout and stderr on
+  // pipes, PR_SET_PDEATHSIG(SIGKILL), signal mask and dispositions reset.
+  static std::unique_ptr<Child> spawn(asio::any_io_executor ex, const SpawnOptions& opts,
+                                      std::string* error);
+  ~Child();  // kills the process group with SIGKILL and reaps, if still needed
+  Child(const Child&) = delete;
+  Child& operator=(const Child&) = delete;
+
+  pid_t pid() const;  // also the process group id
+  // Completes when the process has exited (at once if it already has); the status is
+  // then in status(). Any number of coroutines may wait; a cancelled wait just returns.
+  asio::awaitable<void> wait_exit();
+  bool exited() const;
+  std::optional<ExitStatus> status() const;
+
+  // SIGTERM to the group; wait for the leader to exit up to grace; then SIGKILL to the
+  // group (always, to catch members that outlived the leader); reap; drain the pipes.
+  asio::awaitable<ExitStatus> terminate(std::chrono::milliseconds grace);
+
+  const LogRing& log() const;
+
+  struct Impl;
+
+ private:
+  explicit Child(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace hivetest::process
