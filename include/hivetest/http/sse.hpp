@@ -36,14 +36,17 @@ class SseParser {
 
  private:
   void line(std::string_view l, const Sink& sink);
+  void field(std::string_view name, std::string_view value);
+  void dispatch(const Sink& sink);
+  void reset_event();
+  void fail(std::string why);
   std::size_t max_line_, max_event_;
-  std::string buf_;          // the partial line
+  std::string buf_;          // the partial line (before the BOM is ruled out: the BOM bytes seen)
   bool bom_checked_ = false;
-  bool last_was_cr_ = false;
+  bool last_was_cr_ = false; // an LF starting the next chunk belongs to this CR
   bool failed_ = false;
   std::string error_;
-  SseEvent pending_;
-  bool has_data_ = false;
+  SseEvent pending_;         // event field "" until an `event:` line; data keeps its trailing '\n'
   std::string last_id_;
 };
 

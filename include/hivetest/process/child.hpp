@@ -45,9 +45,12 @@ std::optional<std::vector<std::string>> split_command(std::string_view cmd, std:
 class Child {
  public:
   // Forks and execs. On failure (including exec failing: command not found, not
-  // executable) returns nullptr and sets ec and error ("cannot run 'x': No such file or directory").
+  // executable) returns nullptr and sets error ("cannot run 'x': No such file or directory").
   // The child: own process group (pgid == pid), stdin /dev/null, stdout and stderr on
-  // pipes, PR_SET_PDEATHSIG(SIGKILL), signal mask and dispositions reset.
+  // pipes, PR_SET_PDEATHSIG(SIGKILL), signal mask and dispositions reset, no other
+  // descriptors. The first spawn makes this process a child subreaper, so that orphans of
+  // a worker's group can be reaped. The io_context must outlive the Child; on_line must
+  // not throw and is not called once the Child is destroyed.
   static std::unique_ptr<Child> spawn(asio::any_io_executor ex, const SpawnOptions& opts,
                                       std::string* error);
   ~Child();  // kills the process group with SIGKILL and reaps, if still needed
@@ -62,8 +65,12 @@ class Child {
   std::optional<ExitStatus> status() const;
 
   // SIGTERM to the group; wait for the leader to exit up to grace; then SIGKILL to the
-  // group (always, to catch members that outlived the leader); reap; drain the pipes.
-  asio::awaitable<ExitStatus> terminate(std::chrono::milliseconds grace);
+  // group (always, to catch members that outlived the leader); reap the leader and the
+  // members handed to us, up to kill_wait; drain the pipes. If the leader is somehow still
+  // there after kill_wait, reports it as killed by SIGKILL and leaves it to the destructor.
+  asio::awaitable<ExitStatus> terminate(
+      std::chrono::milliseconds grace,
+      std::chrono::milliseconds kill_wait = std::chrono::seconds(5));
 
   const LogRing& log() const;
 

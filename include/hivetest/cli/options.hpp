@@ -1,0 +1,25 @@
+// The command line of SPEC.md §3, turned into the flow's configuration.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "hivetest/flow/isolation_test.hpp"
+
+namespace hivetest::cli {
+
+struct Options {
+  flow::Config flow;
+  std::string format = "human";
+  bool color = false;
+};
+
+struct Parsed {
+  std::optional<Options> options;  // set when the run should go ahead
+  int exit_code = 0;               // otherwise: 0 after --help or --version, 2 for bad usage
+};
+
+// Prints help, version and usage errors itself.
+Parsed parse(int argc, char** argv);
+
+}  // namespace hivetest::cli

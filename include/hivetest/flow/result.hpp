@@ -1,0 +1,68 @@
+// The result model the flow fills in and every report reads.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "hivetest/hive/mock_hive.hpp"
+#include "hivetest/process/log_ring.hpp"
+
+namespace hivetest::flow {
+
+enum class Outcome { pass, fail, skip, error };
+
+// The steps of SPEC.md §1 and the endpoint checks of step 6.
+enum class Step { model, hive, spawn, ready, heartbeats, health, ready_endpoint, progress, inference, invalid_request, cleanup };
+
+struct CheckResult {
+  Step step;
+  std::string name;       // short and stable: "health", "inference", ...
+  Outcome outcome = Outcome::pass;
+  std::string message;    // one line: what happened
+  std::string expected;   // on failure: what should have come
+  std::string got;        // on failure: what came
+  std::string hint;       // on failure: what to try
+  std::chrono::milliseconds duration{0};
+};
+
+struct InferenceStats {
+  std::size_t tokens = 0;
+  std::string text;
+  std::chrono::milliseconds time_to_first_token{0};
+  std::string stop_reason;
+};
+
+// Exit codes of SPEC.md §3.
+namespace exit_code {
+constexpr int passed = 0, failed = 1, setup_error = 2, skipped = 77, interrupted = 130, terminated = 143;
+}
+
+struct RunResult {
+  std::string worker_id;
+  std::optional<int> pid;
+  uint16_t worker_port = 0;
+  std::vector<CheckResult> checks;
+  std::optional<InferenceStats> inference;
+  std::vector<process::LogLine> worker_log;     // the last lines
+  std::size_t worker_log_total = 0;             // lines ever written
+  std::vector<hive::HiveLogEntry> hive_log;
+  std::string exit_description;                 // how the worker ended
+  int interrupted_by = 0;                       // the signal, when interrupted
+  int exit_code = exit_code::passed;
+  std::chrono::milliseconds duration{0};
+
+  const CheckResult* first_failure() const;
+};
+
+// What the flow tells as it goes, for live output.
+class Observer {
+ public:
+  virtual ~Observer() = default;
+  virtual void step_started(Step step) = 0;
+  virtual void step_finished(const CheckResult& check) = 0;
+  virtual void worker_line(const process::LogLine& line) = 0;  // only under --verbose
+};
+
+}  // namespace hivetest::flow

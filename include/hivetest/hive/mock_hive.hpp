@@ -1,0 +1,79 @@
+// The mock hive: the control plane's heartbeat routes, a record per worker, and waits on them.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include <asio/any_io_executor.hpp>
+#include <asio/awaitable.hpp>
+
+#include "hivetest/hive/heartbeat.hpp"
+#include "hivetest/http/server.hpp"
+#include "hivetest/util/event.hpp"
+
+namespace hivetest::hive {
+
+struct HeartbeatRecord {
+  Heartbeat heartbeat;
+  std::string path;
+  std::chrono::steady_clock::time_point at;
+  std::chrono::system_clock::time_point wall;
+};
+
+// What the hive saw, for the log shown at the end of a run.
+struct HiveLogEntry {
+  enum class Kind { heartbeat, rejected, unknown_path, unknown_worker };
+  Kind kind;
+  std::chrono::system_clock::time_point wall;
+  std::string worker_id;  // for heartbeats
+  std::size_t number = 0; // the heartbeat's number for its worker
+  std::string text;       // the reason, or the method and path
+};
+
+class MockHive {
+ public:
+  static constexpr std::size_t max_log = 1000;
+  static constexpr std::size_t max_records_per_worker = 1000;
+
+  // Listens at once: a port in use is reported here, before any worker starts.
+  static std::unique_ptr<MockHive> start(asio::any_io_executor ex, const std::string& address,
+                                         uint16_t port, std::error_code& ec);
+  ~MockHive();
+
+  uint16_t port() const;
+  std::string url() const;  // http://127.0.0.1:PORT
+
+  // Heartbeats from workers not expected are logged and counted, not dropped silently.
+  void expect_worker(const std::string& worker_id);
+  std::size_t heartbeat_count(const std::string& worker_id) const;
+  const std::vector<HeartbeatRecord>& heartbeats(const std::string& worker_id) const;
+  std::size_t unknown_worker_heartbeats() const { return unknown_worker_heartbeats_; }
+
+  // Completes with true when worker_id has sent n heartbeats, false at the deadline.
+  asio::awaitable<bool> wait_heartbeats(std::string worker_id, std::size_t n,
+                                        std::chrono::steady_clock::time_point deadline);
+
+  const std::deque<HiveLogEntry>& log() const { return log_; }
+  void stop();
+
+ private:
+  MockHive(asio::any_io_executor ex);
+  http::Response on_heartbeat(const http::Request& req);
+  void add_log(HiveLogEntry e);
+
+  asio::any_io_executor ex_;
+  std::unique_ptr<http::Server> server_;
+  std::map<std::string, std::vector<HeartbeatRecord>> records_;
+  std::map<std::string, bool> expected_;
+  std::size_t unknown_worker_heartbeats_ = 0;
+  std::deque<HiveLogEntry> log_;
+  Pulse arrived_;
+};
+
+}  // namespace hivetest::hive

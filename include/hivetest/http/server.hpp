@@ -1,0 +1,63 @@
+// An async HTTP/1.1 server: acceptor, keep-alive and pipelined connections, a router.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <system_error>
+
+#include <asio/any_io_executor.hpp>
+#include <asio/awaitable.hpp>
+
+#include "hivetest/http/message.hpp"
+#include "hivetest/http/parser.hpp"
+
+namespace hivetest::http {
+
+using Handler = std::function<asio::awaitable<Response>(Request&)>;
+
+// Routes by path, then method: an unknown path is 404, a known path with another
+// method is 405 with an Allow header.
+class Router {
+ public:
+  Router& add(std::string method, std::string path, Handler h);
+  asio::awaitable<Response> operator()(Request& req) const;
+  // Called instead of 404 for paths with no route (e.g. to log them); may be empty.
+  std::function<Response(const Request&)> not_found;
+
+ private:
+  std::map<std::string, std::map<std::string, Handler>> routes_;  // path -> method -> handler
+};
+
+struct ServerOptions {
+  Limits limits;
+  std::size_t max_connections = 256;
+  std::chrono::milliseconds head_timeout{10'000};  // first byte of a request to its complete head
+  std::chrono::milliseconds body_timeout{30'000};  // head to complete body
+  std::chrono::milliseconds idle_timeout{60'000};  // keep-alive connection with no request
+  std::chrono::milliseconds write_timeout{30'000}; // each write of a response
+};
+
+class Server {
+ public:
+  // Binds and listens at once, so that "port in use" is known before anything else
+  // starts; port 0 picks a free one. Returns nullptr and sets ec on failure.
+  static std::unique_ptr<Server> listen(asio::any_io_executor ex, const std::string& address,
+                                        uint16_t port, Handler handler, ServerOptions opts,
+                                        std::error_code& ec);
+  ~Server();  // stops
+  uint16_t port() const;
+  std::size_t connections() const;
+  void stop();  // closes the acceptor and every connection
+
+  struct State;
+
+ private:
+  explicit Server(std::shared_ptr<State> s);
+  std::shared_ptr<State> s_;
+};
+
+}  // namespace hivetest::http

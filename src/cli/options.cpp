@@ -1,0 +1,152 @@
+// The command line of SPEC.md §3, turned into the flow's configuration.
+#include "hivetest/cli/options.hpp"
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "hivetest/process/child.hpp"
+
+#ifndef HIVETEST_VERSION
+#define HIVETEST_VERSION "unknown"
+#endif
+
+namespace hivetest::cli {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+const char* const default_external_model = ".test-models/tinyllama/tinyllama-1.1b-chat-v1.0.Q4_K_M.gguf";
+
+// The bundled reference worker and tiny model sit beside hivetest in the build tree, or
+// under libexec and share when installed.
+struct Bundled {
+  std::string worker;
+  std::string model;
+};
+
+Bundled find_bundled() {
+  std::error_code ec;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (ec) return {};
+  fs::path dir = exe.parent_path();
+  Bundled b;
+  for (auto p : {dir / "tools/reference-worker/reference-worker", dir / "../libexec/hivetest/reference-worker"})
+    if (fs::exists(p, ec)) {
+      b.worker = p.lexically_normal().string();
+      break;
+    }
+  for (auto p : {dir / "tools/make-tiny-model/tiny.gguf", dir / "../share/hivetest/tiny.gguf"})
+    if (fs::exists(p, ec)) {
+      b.model = p.lexically_normal().string();
+      break;
+    }
+  return b;
+}
+
+// "auto" or a port number.
+std::string port_value(const std::string& text, std::optional<uint16_t>& port) {
+  if (text == "auto") {
+    port.reset();
+    return {};
+  }
+  try {
+    std::size_t used = 0;
+    long v = std::stol(text, &used);
+    if (used == text.size() && v > 0 && v < 65536) {
+      port = static_cast<uint16_t>(v);
+      return {};
+    }
+  } catch (...) {
+  }
+  return fmt::format("'{}' is not a port: give 1-65535 or auto", text);
+}
+
+std::chrono::milliseconds from_seconds(double s) { return std::chrono::milliseconds(std::llround(s * 1000)); }
+
+}  // namespace
+
+Parsed parse(int argc, char** argv) {
+  Options o;
+  auto& f = o.flow;
+  Bundled bundled = find_bundled();
+  std::string worker, port = "18081", hive_port = "19200", profile = "rbee", junit;
+  double timeout = 30, heartbeat_timeout = 35, inference_timeout = 30, grace = 5;
+  std::size_t workers = 1;
+  bool verbose = false, no_color = false;
+
+  CLI::App app{"hivetest: tests an LLM inference worker in isolation against a mock hive.\n"
+               "With no options it runs the whole flow against the bundled reference worker and tiny model."};
+  app.set_version_flag("--version", std::string("hivetest ") + HIVETEST_VERSION);
+  app.add_option("--worker", worker, "worker command, split like a shell would but run without one")
+      ->default_str(bundled.worker.empty() ? "reference-worker" : "bundled reference-worker");
+  app.add_option("--model", f.model, "model file (GGUF)")
+      ->default_str(bundled.model.empty() ? default_external_model : bundled.model);
+  app.add_option("--model-ref", f.model_ref, "model reference passed to the worker")->default_str("file:<model name>");
+  app.add_option("--backend", f.backend, "cpu, cuda or metal")->capture_default_str();
+  app.add_option("--device", f.device, "device number")->capture_default_str();
+  app.add_option("--port", port, "worker port, or auto")->capture_default_str();
+  app.add_option("--hive-port", hive_port, "mock hive port, or auto")->capture_default_str();
+  app.add_option("--timeout", timeout, "seconds for the worker to become ready")->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--heartbeats", f.heartbeats, "heartbeats to wait for (0 = don't wait)")->capture_default_str();
+  app.add_option("--heartbeat-timeout", heartbeat_timeout, "seconds to wait for them")->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--inference-timeout", inference_timeout, "seconds for the inference stream to finish")->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--grace", grace, "seconds between SIGTERM and SIGKILL at cleanup")->capture_default_str()->check(CLI::NonNegativeNumber);
+  app.add_option("--prompt", f.prompt, "inference prompt")->capture_default_str();
+  app.add_option("--max-tokens", f.max_tokens, "inference max_tokens")->capture_default_str()->check(CLI::Range(1, 2048));
+  app.add_option("--temperature", f.temperature, "inference temperature")->capture_default_str()->check(CLI::Range(0.0, 2.0));
+  app.add_option("--workers", workers, "workers to run in parallel")->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--profile", profile, "worker kind")->capture_default_str();
+  app.add_option("--format", o.format, "what goes to stdout: human, tap or json")->capture_default_str();
+  app.add_option("--junit", junit, "also write a JUnit XML report to FILE");
+  app.add_option("--log-lines", f.log_lines, "worker log lines shown")->capture_default_str();
+  app.add_flag("-v,--verbose", verbose, "stream worker output live, prefixed");
+  app.add_flag("--no-color", no_color, "no colour (also when NO_COLOR is set or stdout is not a terminal)");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return {std::nullopt, code == 0 ? 0 : 2};
+  }
+
+  auto usage_error = [](const std::string& msg) {
+    fmt::print(stderr, "hivetest: {}\nRun with --help for more information.\n", msg);
+    return Parsed{std::nullopt, 2};
+  };
+  if (auto err = port_value(port, f.port); !err.empty()) return usage_error("--port: " + err);
+  if (auto err = port_value(hive_port, f.hive_port); !err.empty()) return usage_error("--hive-port: " + err);
+  if (workers > 1) return usage_error("--workers above 1 is not supported yet: run one worker per hivetest process");
+  if (o.format != "human") return usage_error(fmt::format("--format {} is not supported yet: only human", o.format));
+  if (!junit.empty()) return usage_error("--junit is not supported yet");
+  f.profile = profile::find_profile(profile);
+  if (!f.profile) return usage_error(fmt::format("--profile {}: unknown worker kind (known: rbee)", profile));
+
+  bool bundled_worker = worker.empty();
+  if (bundled_worker) {
+    if (bundled.worker.empty()) return usage_error("the bundled reference-worker was not found beside hivetest: pass --worker CMD");
+    f.worker_argv = {bundled.worker};
+  } else {
+    std::string error;
+    auto argv_words = process::split_command(worker, &error);
+    if (!argv_words) return usage_error("--worker: " + error);
+    if (argv_words->empty()) return usage_error("--worker: empty command");
+    f.worker_argv = std::move(*argv_words);
+  }
+  if (f.model.empty()) f.model = bundled_worker && !bundled.model.empty() ? bundled.model : default_external_model;
+
+  f.ready_timeout = from_seconds(timeout);
+  f.heartbeat_timeout = from_seconds(heartbeat_timeout);
+  f.inference_timeout = from_seconds(inference_timeout);
+  f.grace = from_seconds(grace);
+  f.verbose = verbose;
+  o.color = !no_color && std::getenv("NO_COLOR") == nullptr && ::isatty(STDOUT_FILENO);
+  return {std::move(o), 0};
+}
+
+}  // namespace hivetest::cli

@@ -1,0 +1,314 @@
+// The isolation test of SPEC.md §1 for one worker, as one coroutine.
+#include "hivetest/flow/isolation_test.hpp"
+
+#include <csignal>
+#include <filesystem>
+#include <unistd.h>
+
+#include <asio/experimental/awaitable_operators.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/use_awaitable.hpp>
+#include <asio/redirect_error.hpp>
+#include <fmt/format.h>
+
+#include "hivetest/flow/endpoint_checks.hpp"
+#include "hivetest/gguf/gguf.hpp"
+#include "hivetest/hive/mock_hive.hpp"
+#include "hivetest/process/child.hpp"
+
+namespace hivetest::flow {
+
+using namespace asio::experimental::awaitable_operators;
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+const CheckResult* RunResult::first_failure() const {
+  for (const auto& c : checks)
+    if (c.outcome == Outcome::fail || c.outcome == Outcome::error) return &c;
+  return nullptr;
+}
+
+namespace {
+
+milliseconds since(Clock::time_point t) { return std::chrono::duration_cast<milliseconds>(Clock::now() - t); }
+
+std::string seconds(milliseconds d) {
+  if (d.count() % 1000 == 0) return fmt::format("{}s", d.count() / 1000);
+  return fmt::format("{:.1f}s", d.count() / 1000.0);
+}
+
+// One run's state: what it owns lives here so that cleanup can reach it on every path.
+struct Session {
+  asio::any_io_executor ex;
+  const Config& cfg;
+  Observer& observer;
+  RunResult result;
+  std::unique_ptr<hive::MockHive> hive;
+  std::unique_ptr<process::Child> child;
+  Clock::time_point step_started;
+
+  Session(asio::any_io_executor e, const Config& c, Observer& o) : ex(e), cfg(c), observer(o) {}
+
+  void begin(Step step) {
+    step_started = Clock::now();
+    observer.step_started(step);
+  }
+
+  // Records the step's outcome; true when the flow may go on.
+  bool finish(CheckResult c) {
+    if (c.duration == milliseconds(0)) c.duration = since(step_started);
+    observer.step_finished(c);
+    bool ok = c.outcome == Outcome::pass || c.outcome == Outcome::skip;
+    result.checks.push_back(std::move(c));
+    return ok;
+  }
+
+  bool pass(Step step, std::string name, std::string message) {
+    CheckResult c{.step = step, .name = std::move(name), .outcome = Outcome::pass, .message = std::move(message)};
+    return finish(std::move(c));
+  }
+
+  bool fail(Step step, std::string name, std::string message, std::string expected, std::string got,
+            std::string hint, Outcome outcome = Outcome::fail) {
+    CheckResult c{.step = step, .name = std::move(name), .outcome = outcome, .message = std::move(message),
+                  .expected = std::move(expected), .got = std::move(got), .hint = std::move(hint)};
+    return finish(std::move(c));
+  }
+
+  Endpoint endpoint() const { return Endpoint{ex, result.worker_port, cfg}; }
+
+  // Why the worker is gone, for messages about a worker that exited mid-step.
+  std::string exit_text() const {
+    auto st = child ? child->status() : std::nullopt;
+    return st ? st->describe() : "still running";
+  }
+};
+
+// 1. The model file: its GGUF header, or a skip when it is not there.
+bool check_model(Session& s) {
+  s.begin(Step::model);
+  auto read = gguf::read_file(s.cfg.model);
+  if (read.failure == gguf::Failure::missing)
+    return s.fail(Step::model, "model", fmt::format("Model not found: {}", s.cfg.model), "a GGUF model file",
+                  "no file at that path", "pass one with --model PATH", Outcome::skip) && false;
+  if (!read)
+    return s.fail(Step::model, "model", fmt::format("Model file unusable: {}", read.error), "a GGUF v2 or v3 file",
+                  read.error, "check the file, or pass another with --model PATH", Outcome::error);
+  auto name = std::filesystem::path(s.cfg.model).filename().string();
+  return s.pass(Step::model, "model", fmt::format("Model found: {}", gguf::summary_line(name, read.model)));
+}
+
+// 2. The mock hive, listening before the worker is started.
+bool start_hive(Session& s) {
+  s.begin(Step::hive);
+  std::error_code ec;
+  s.hive = hive::MockHive::start(s.ex, "127.0.0.1", s.cfg.hive_port.value_or(0), ec);
+  if (!s.hive) {
+    std::string what = ec == asio::error::address_in_use ? fmt::format("port {} in use", *s.cfg.hive_port) : ec.message();
+    return s.fail(Step::hive, "hive", fmt::format("Failed to start mock hive server: {}", what),
+                  "a free port for the mock hive", what, "try --hive-port auto", Outcome::error);
+  }
+  s.hive->expect_worker(s.result.worker_id);
+  return s.pass(Step::hive, "hive", fmt::format("Mock hive server started on 127.0.0.1:{}", s.hive->port()));
+}
+
+// The worker's port: the one asked for if it is free, or one the kernel picks.
+std::optional<uint16_t> pick_worker_port(Session& s, std::string& why) {
+  asio::ip::tcp::acceptor probe(s.ex);
+  std::error_code ec;
+  asio::ip::tcp::endpoint ep(asio::ip::make_address_v4("127.0.0.1"), s.cfg.port.value_or(0));
+  probe.open(ep.protocol(), ec);
+  if (!ec) probe.set_option(asio::ip::tcp::acceptor::reuse_address(true), ec);
+  if (!ec) probe.bind(ep, ec);
+  if (ec) {
+    why = ec == asio::error::address_in_use ? fmt::format("port {} in use", ep.port()) : ec.message();
+    return std::nullopt;
+  }
+  return probe.local_endpoint().port();
+}
+
+// 3. The worker, started with the profile's arguments.
+bool start_worker(Session& s) {
+  s.begin(Step::spawn);
+  std::string why;
+  auto port = pick_worker_port(s, why);
+  if (!port)
+    return s.fail(Step::spawn, "spawn", fmt::format("Cannot use the worker port: {}", why), "a free port for the worker",
+                  why, "try --port auto", Outcome::error);
+  s.result.worker_port = *port;
+
+  profile::WorkerParams params{
+      .worker_id = s.result.worker_id,
+      .model_path = s.cfg.model,
+      .model_ref = s.cfg.model_ref.empty()
+                       ? "file:" + std::filesystem::path(s.cfg.model).filename().string()
+                       : s.cfg.model_ref,
+      .backend = s.cfg.backend,
+      .device = s.cfg.device,
+      .port = *port,
+      .hive_url = s.hive->url(),
+  };
+  process::SpawnOptions opts;
+  opts.argv = s.cfg.worker_argv;
+  for (auto& a : s.cfg.profile->arguments(params)) opts.argv.push_back(std::move(a));
+  if (s.cfg.verbose)
+    opts.on_line = [&obs = s.observer](process::Stream stream, std::string_view text, bool cut) {
+      obs.worker_line({stream, Clock::now(), std::string(text), cut});
+    };
+  std::string error;
+  s.child = process::Child::spawn(s.ex, opts, &error);
+  if (!s.child)
+    return s.fail(Step::spawn, "spawn", fmt::format("Worker not started: {}", error), "a worker command that runs",
+                  error, "check --worker (it is split like a shell would, and run without one)", Outcome::error);
+  s.result.pid = s.child->pid();
+  return s.pass(Step::spawn, "spawn", fmt::format("Worker started (PID {}, port {})", s.child->pid(), *port));
+}
+
+// Polls readiness with a first interval of a few milliseconds that grows, so that a
+// fast worker is seen at once and a slow one is not hammered.
+asio::awaitable<bool> poll_until_ready(Session& s, Clock::time_point deadline, std::string& why_not) {
+  asio::steady_timer timer(s.ex);
+  milliseconds interval(2);
+  for (;;) {
+    auto attempt_deadline = std::min(deadline, Clock::now() + milliseconds(2000));
+    std::string reason;
+    if (co_await poll_ready(s.endpoint(), attempt_deadline, reason)) co_return true;
+    // An attempt cut short by the overall deadline says less than the one before it.
+    if (Clock::now() < deadline || why_not.empty()) why_not = reason;
+    if (Clock::now() >= deadline) co_return false;
+    timer.expires_at(std::min(deadline, Clock::now() + interval));
+    co_await timer.async_wait(asio::use_awaitable);
+    interval = std::min(interval * 2, milliseconds(100));
+  }
+}
+
+// 4. Ready, or the worker exited, or the deadline: whichever comes first.
+asio::awaitable<bool> wait_ready(Session& s) {
+  s.begin(Step::ready);
+  auto deadline = Clock::now() + s.cfg.ready_timeout;
+  std::string why_not;
+  auto outcome = co_await (poll_until_ready(s, deadline, why_not) || s.child->wait_exit());
+  if (outcome.index() == 1)
+    co_return s.fail(Step::ready, "ready", fmt::format("Worker exited before it was ready: {}", s.exit_text()),
+                     "the worker running until it is ready", s.exit_text(),
+                     "run the worker command by hand, or with -v, to see why it stops");
+  if (!std::get<0>(outcome))
+    co_return s.fail(Step::ready, "ready",
+                     fmt::format("Worker did not become ready within {}", seconds(s.cfg.ready_timeout)),
+                     "health 200 and ready:true", why_not,
+                     fmt::format("try --timeout {}", std::max<long>(60, 2 * s.cfg.ready_timeout.count() / 1000)));
+  co_return s.pass(Step::ready, "ready", fmt::format("Worker is ready! ({} ms)", since(s.step_started).count()));
+}
+
+// 5. The heartbeats, awaited as they arrive.
+asio::awaitable<bool> wait_heartbeats(Session& s) {
+  s.begin(Step::heartbeats);
+  auto n = s.cfg.heartbeats;
+  if (n == 0 || !s.cfg.profile->sends_heartbeats) {
+    CheckResult c{.step = Step::heartbeats, .name = "heartbeats", .outcome = Outcome::skip,
+                  .message = n == 0 ? "Not waiting for heartbeats (--heartbeats 0)" : "This worker kind sends no heartbeats"};
+    co_return s.finish(std::move(c));
+  }
+  auto deadline = Clock::now() + s.cfg.heartbeat_timeout;
+  auto outcome = co_await (s.hive->wait_heartbeats(s.result.worker_id, n, deadline) || s.child->wait_exit());
+  auto got = s.hive->heartbeat_count(s.result.worker_id);
+  if (outcome.index() == 1)
+    co_return s.fail(Step::heartbeats, "heartbeats",
+                     fmt::format("Worker exited while waiting for heartbeats: {}", s.exit_text()),
+                     fmt::format("{} heartbeat(s)", n), fmt::format("{}, then the worker {}", got, s.exit_text()), "");
+  if (!std::get<0>(outcome)) {
+    std::string others;
+    if (s.hive->unknown_worker_heartbeats() > 0)
+      others = fmt::format(" ({} from other worker ids)", s.hive->unknown_worker_heartbeats());
+    co_return s.fail(Step::heartbeats, "heartbeats",
+                     fmt::format("Received {} of {} heartbeat(s) within {}", got, n, seconds(s.cfg.heartbeat_timeout)),
+                     fmt::format("{} heartbeat(s) from {} at {}/v1/heartbeat", n, s.result.worker_id, s.hive->url()),
+                     fmt::format("{}{}", got, others),
+                     fmt::format("try --heartbeat-timeout {} (workers send one every 30 s)",
+                                 std::max<long>(65, 2 * s.cfg.heartbeat_timeout.count() / 1000)));
+  }
+  co_return s.pass(Step::heartbeats, "heartbeats",
+                   fmt::format("{} heartbeat(s) received ({} ms)", got, since(s.step_started).count()));
+}
+
+// 6. The endpoints of the ready worker.
+asio::awaitable<void> check_endpoints(Session& s) {
+  auto w = s.endpoint();
+  s.begin(Step::health);
+  s.finish(co_await check_health(w));
+  s.begin(Step::ready_endpoint);
+  s.finish(co_await check_ready_endpoint(w));
+  s.begin(Step::progress);
+  s.finish(co_await check_loading_progress(w));
+  s.begin(Step::inference);
+  InferenceStats stats;
+  s.finish(co_await check_inference(w, stats));
+  s.result.inference = stats;
+  s.begin(Step::invalid_request);
+  s.finish(co_await check_invalid_requests(w));
+}
+
+asio::awaitable<void> run_steps(Session* session) {
+  Session& s = *session;
+  if (!check_model(s)) co_return;                 // 1
+  if (!start_hive(s)) co_return;                  // 2
+  if (!start_worker(s)) co_return;                // 3
+  if (!co_await wait_ready(s)) co_return;         // 4
+  if (!co_await wait_heartbeats(s)) co_return;    // 5
+  co_await check_endpoints(s);                    // 6
+}
+
+// 7 and 8: stop the worker's whole process group and keep what both sides logged.
+asio::awaitable<void> clean_up(Session* session) {
+  Session& s = *session;
+  if (s.child) {
+    s.begin(Step::cleanup);
+    bool had_exited = s.child->exited();
+    auto status = co_await s.child->terminate(s.cfg.grace);
+    s.result.exit_description = had_exited ? status.describe() : fmt::format("stopped: {}", status.describe());
+    auto& log = s.child->log();
+    s.result.worker_log = log.tail(s.cfg.log_lines);
+    s.result.worker_log_total = log.total();
+    s.observer.step_finished(CheckResult{.step = Step::cleanup, .name = "cleanup", .outcome = Outcome::pass,
+                                         .message = fmt::format("Worker {}", s.result.exit_description),
+                                         .duration = since(s.step_started)});
+  }
+  if (s.hive) {
+    s.hive->stop();
+    s.result.hive_log.assign(s.hive->log().begin(), s.hive->log().end());
+  }
+}
+
+int exit_code_of(const RunResult& r) {
+  int code = exit_code::passed;
+  for (const auto& c : r.checks) {
+    if (c.outcome == Outcome::error) return exit_code::setup_error;
+    if (c.outcome == Outcome::fail) code = exit_code::failed;
+    if (c.outcome == Outcome::skip && c.step == Step::model) return exit_code::skipped;
+  }
+  return code;
+}
+
+}  // namespace
+
+asio::awaitable<RunResult> isolation_test(asio::any_io_executor ex, const Config& config, Observer& observer,
+                                          Event& interrupt, const int& signal) {
+  auto started = Clock::now();
+  // On the heap and reached through a pointer: g++ 12 miscompiles reference variables
+  // and aggregates with reference members that live in a coroutine frame.
+  auto s = std::make_unique<Session>(ex, config, observer);
+  static int sessions = 0;  // distinct ids for every session of this process
+  s->result.worker_id = fmt::format("test-worker-{}-{}", ::getpid(), ++sessions);
+  co_await (run_steps(s.get()) || interrupt.wait());
+  co_await clean_up(s.get());
+  s->result.exit_code = exit_code_of(s->result);
+  if (interrupt.is_set()) {
+    s->result.interrupted_by = signal;
+    s->result.exit_code = 128 + signal;  // 130 for SIGINT, 143 for SIGTERM, as shells report them
+  }
+  s->result.duration = since(started);
+  co_return std::move(s->result);
+}
+
+}  // namespace hivetest::flow

@@ -1,0 +1,476 @@
+// A worker process: its own group, its pipes in a log ring, its exit seen by a pidfd, its end.
+#include "hivetest/process/child.hpp"
+
+#include <array>
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <utility>
+
+#include <fcntl.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/experimental/awaitable_operators.hpp>
+#include <asio/posix/stream_descriptor.hpp>
+#include <asio/redirect_error.hpp>
+#include <asio/signal_set.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/this_coro.hpp>
+#include <asio/use_awaitable.hpp>
+#include <fmt/format.h>
+
+#include "hivetest/util/event.hpp"
+
+#ifndef P_PIDFD
+#define P_PIDFD 3  // waitid on a pidfd (Linux 5.4); older C libraries lack the name
+#endif
+
+extern char** environ;
+
+namespace hivetest::process {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using asio::posix::stream_descriptor;
+
+// Owns a file descriptor until it is handed on; keeps the failure paths of spawn() short.
+class Fd {
+ public:
+  Fd() = default;
+  explicit Fd(int fd) : fd_(fd) {}
+  Fd(Fd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
+  Fd& operator=(Fd&& o) noexcept {
+    reset(std::exchange(o.fd_, -1));
+    return *this;
+  }
+  ~Fd() { reset(); }
+  int get() const { return fd_; }
+  int release() { return std::exchange(fd_, -1); }
+  void reset(int fd = -1) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = fd;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+// If our own 0, 1 or 2 were closed, a new descriptor could land there and be clobbered
+// by the child's dup2 onto stdio; moving it up keeps that from ever mattering.
+Fd above_stdio(int fd) {
+  if (fd < 0 || fd > 2) return Fd(fd);
+  const int moved = ::fcntl(fd, F_DUPFD_CLOEXEC, 3);
+  ::close(fd);
+  return Fd(moved);
+}
+
+bool make_pipe(Fd& read_end, Fd& write_end) {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) return false;
+  read_end = above_stdio(fds[0]);
+  write_end = above_stdio(fds[1]);
+  return read_end.get() >= 0 && write_end.get() >= 0;
+}
+
+std::vector<std::string> environment_with(const std::vector<std::string>& extra) {
+  const auto name_of = [](std::string_view entry) { return entry.substr(0, entry.find('=')); };
+  std::vector<std::string> env;
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string_view entry(*e);
+    bool overridden = false;
+    for (const auto& x : extra) overridden = overridden || name_of(x) == name_of(entry);
+    if (!overridden) env.emplace_back(entry);
+  }
+  env.insert(env.end(), extra.begin(), extra.end());
+  return env;
+}
+
+std::vector<char*> c_array(std::vector<std::string>& strings) {
+  std::vector<char*> out;
+  out.reserve(strings.size() + 1);
+  for (auto& s : strings) out.push_back(s.data());
+  out.push_back(nullptr);
+  return out;
+}
+
+// What the forked child needs, prepared before fork: after it only async-signal-safe
+// calls are made, since another thread of ours may have held a lock at the fork.
+struct ChildSetup {
+  char* const* argv;
+  char* const* envp;
+  pid_t parent;
+  int in, out, err, report;
+  int max_fd;  // for the fallback when close_range is missing
+};
+
+// The child's report through the CLOEXEC pipe: which step failed and why. A successful
+// exec closes the pipe and the parent reads nothing.
+enum Step : int { step_setpgid, step_deathsig, step_stdio, step_exec };
+struct Report {
+  int step;
+  int error;
+};
+
+[[noreturn]] void report_and_exit(int fd, Step step) {
+  const Report r{step, errno};
+  [[maybe_unused]] const auto n = ::write(fd, &r, sizeof r);
+  ::_exit(127);
+}
+
+[[noreturn]] void run_child(const ChildSetup& c) {
+  const auto fail = [&](Step step) { report_and_exit(c.report, step); };
+  if (::setpgid(0, 0) != 0) fail(step_setpgid);
+  if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) fail(step_deathsig);
+  // The parent may have died before prctl took effect; then nobody would ever kill us.
+  if (::getppid() != c.parent) ::_exit(127);
+
+  // Dispositions first, mask second: a signal pending from the parent's blocked mask must
+  // not run one of the parent's handlers here.
+  struct sigaction dfl {};
+  dfl.sa_handler = SIG_DFL;
+  for (int sig = 1; sig < NSIG; ++sig) ::sigaction(sig, &dfl, nullptr);  // some fail: fine
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+
+  if (::dup2(c.in, 0) < 0 || ::dup2(c.out, 1) < 0 || ::dup2(c.err, 2) < 0) fail(step_stdio);
+  // The hive's sockets and other workers' pipes must not reach the worker, CLOEXEC or not.
+  if (::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) != 0)
+    for (int fd = 3; fd < c.max_fd; ++fd) ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+
+  ::execvpe(c.argv[0], c.argv, c.envp);
+  report_and_exit(c.report, step_exec);
+}
+
+std::string describe_failure(const std::string& name, const Report& r) {
+  const char* why = std::strerror(r.error);
+  switch (r.step) {
+    case step_exec: return fmt::format("cannot run '{}': {}", name, why);
+    case step_setpgid: return fmt::format("cannot start '{}': setpgid: {}", name, why);
+    case step_deathsig: return fmt::format("cannot start '{}': prctl: {}", name, why);
+    default: return fmt::format("cannot start '{}': redirecting stdio: {}", name, why);
+  }
+}
+
+int max_fd_for_fallback() {
+  const long open_max = ::sysconf(_SC_OPEN_MAX);
+  return open_max > 0 && open_max < 65536 ? static_cast<int>(open_max) : 65536;
+}
+
+ExitStatus from_wait_status(int st) {
+  if (WIFSIGNALED(st)) return {-1, WTERMSIG(st)};
+  return {WEXITSTATUS(st), 0};
+}
+
+ExitStatus from_siginfo(const siginfo_t& info) {
+  if (info.si_code == CLD_EXITED) return {info.si_status, 0};
+  return {-1, info.si_status};
+}
+
+void wait_blocking(pid_t pid) {
+  while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+  }
+}
+
+struct Pipe {
+  Pipe(asio::any_io_executor ex, Stream s, std::size_t max_line)
+      : fd(ex), stream(s), split(max_line) {}
+  stream_descriptor fd;
+  Stream stream;
+  LineSplitter split;
+  bool eof = false;
+};
+
+// Shared by the Child and its coroutines, so that whichever finishes last frees it.
+struct State {
+  State(asio::any_io_executor executor, const SpawnOptions& o, pid_t p)
+      : ex(executor),
+        pid(p),
+        pidfd(executor),
+        pipes{Pipe(executor, Stream::out, o.max_line), Pipe(executor, Stream::err, o.max_line)},
+        ring(o.ring_lines, o.ring_bytes),
+        on_line(o.on_line),
+        exited(executor) {}
+
+  asio::any_io_executor ex;
+  pid_t pid;  // also the process group id
+  stream_descriptor pidfd;
+  std::array<Pipe, 2> pipes;
+  LogRing ring;
+  std::function<void(Stream, std::string_view, bool)> on_line;
+  Event exited;
+  std::optional<ExitStatus> status;
+  // Until the leader is reaped its zombie keeps the group id from being reused, so
+  // signalling -pid cannot hit a stranger.
+  bool reaped = false;
+  bool group_gone = false;  // nothing of the group is left; never signal -pid again
+  bool closed = false;      // the Child is gone: the coroutines must not call out any more
+  std::array<char, 16 * 1024> buf{};
+
+  void add_line(Stream s, std::string_view text, bool cut) {
+    ring.push(LogLine{s, Clock::now(), std::string(text), cut});
+    if (on_line) on_line(s, text, cut);
+  }
+
+  // Reads what is in the pipe now, never blocking. Bounded so that a child writing
+  // without pause cannot keep the loop here.
+  void drain(Pipe& p) {
+    const auto sink = [&](std::string_view text, bool cut) { add_line(p.stream, text, cut); };
+    for (int round = 0; round < 64 && !p.eof; ++round) {
+      const ssize_t n = ::read(p.fd.native_handle(), buf.data(), buf.size());
+      if (n > 0) {
+        p.split.feed({buf.data(), static_cast<std::size_t>(n)}, sink);
+      } else if (n < 0 && errno == EINTR) {
+        continue;
+      } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        return;
+      } else {
+        p.split.finish(sink);
+        p.eof = true;
+        std::error_code ignored;
+        p.fd.close(ignored);
+      }
+    }
+  }
+
+  void note_exit(ExitStatus st) {
+    if (status) return;
+    status = st;
+    // Before waking anyone: whoever reports the exit wants the last lines in the ring.
+    for (auto& p : pipes) drain(p);
+    exited.set();
+  }
+
+  void signal_group(int sig) const {
+    if (!group_gone) ::kill(-pid, sig);  // ESRCH when nothing is left: fine
+  }
+
+  // Reaps whatever of the group has exited and is ours: the leader, and orphans handed to
+  // us as their subreaper.
+  void reap_members() {
+    if (group_gone) return;
+    for (;;) {
+      int st = 0;
+      const pid_t r = ::waitpid(-pid, &st, WNOHANG);
+      if (r < 0 && errno == EINTR) continue;
+      if (r <= 0) break;
+      if (r == pid) {
+        reaped = true;
+        note_exit(from_wait_status(st));
+      }
+    }
+    if (reaped && ::kill(-pid, 0) < 0 && errno == ESRCH) group_gone = true;
+  }
+};
+
+asio::awaitable<void> until(Clock::time_point deadline) {
+  asio::steady_timer timer(co_await asio::this_coro::executor, deadline);
+  std::error_code ec;
+  co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+}
+
+asio::awaitable<void> next_signal(asio::signal_set& set) {
+  std::error_code ec;
+  co_await set.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+}
+
+asio::awaitable<void> read_pipe(std::shared_ptr<State> s, std::size_t index) {
+  Pipe& p = s->pipes[index];
+  while (!s->closed && !p.eof) {
+    s->drain(p);
+    if (p.eof) break;
+    std::error_code ec;
+    co_await p.fd.async_wait(stream_descriptor::wait_read,
+                             asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) break;
+  }
+}
+
+asio::awaitable<void> watch_exit(std::shared_ptr<State> s) {
+  std::error_code ec;
+  co_await s->pidfd.async_wait(stream_descriptor::wait_read,
+                               asio::redirect_error(asio::use_awaitable, ec));
+  if (ec || s->closed) co_return;
+  // WNOWAIT leaves the zombie in place, keeping the group id ours until terminate or the
+  // destructor has finished signalling it. If terminate reaped it first, it noted the exit.
+  siginfo_t info{};
+  if (::waitid(static_cast<idtype_t>(P_PIDFD), s->pidfd.native_handle(), &info,
+               WEXITED | WNOHANG | WNOWAIT) == 0 &&
+      info.si_pid == s->pid)
+    s->note_exit(from_siginfo(info));
+}
+
+// After SIGKILL: reaps until nothing of the group is left or the deadline passes. Deaths of
+// members other than the leader are only seen as SIGCHLD (they were handed to us).
+asio::awaitable<void> reap_group(std::shared_ptr<State> s, Clock::time_point deadline) {
+  using namespace asio::experimental::awaitable_operators;
+  asio::signal_set sigchld(s->ex, SIGCHLD);  // before the first look, so no death is missed
+  for (;;) {
+    s->reap_members();
+    if (s->group_gone || s->closed) co_return;
+    const auto woke = co_await (next_signal(sigchld) || until(deadline));
+    if (woke.index() == 1) co_return;
+  }
+}
+
+}  // namespace
+
+struct Child::Impl {
+  std::shared_ptr<State> state;
+};
+
+std::string ExitStatus::describe() const {
+  if (signal == 0) return fmt::format("exited with status {}", code);
+  const char* name = ::sigabbrev_np(signal);
+  if (name == nullptr) return fmt::format("killed by signal {}", signal);
+  return fmt::format("killed by signal {} (SIG{})", signal, name);
+}
+
+std::unique_ptr<Child> Child::spawn(asio::any_io_executor ex, const SpawnOptions& opts,
+                                    std::string* error) {
+  const auto fail = [&](std::string message) -> std::unique_ptr<Child> {
+    if (error) *error = std::move(message);
+    return nullptr;
+  };
+  if (opts.argv.empty() || opts.argv[0].empty()) return fail("cannot run an empty command");
+  const std::string& name = opts.argv[0];
+
+  // Orphans of the worker's group come to us rather than to init (which, in a container,
+  // may never reap them), so terminate can reap them and see the group really gone.
+  static const bool subreaper [[maybe_unused]] = ::prctl(PR_SET_CHILD_SUBREAPER, 1) == 0;
+
+  std::vector<std::string> args = opts.argv;
+  std::vector<std::string> env = environment_with(opts.extra_env);
+  const std::vector<char*> argv = c_array(args);
+  const std::vector<char*> envp = c_array(env);
+
+  Fd null_in = above_stdio(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  if (null_in.get() < 0)
+    return fail(fmt::format("cannot open /dev/null: {}", std::strerror(errno)));
+  Fd out_r, out_w, err_r, err_w, report_r, report_w;
+  if (!make_pipe(out_r, out_w) || !make_pipe(err_r, err_w) || !make_pipe(report_r, report_w))
+    return fail(fmt::format("cannot run '{}': pipe: {}", name, std::strerror(errno)));
+  if (::fcntl(out_r.get(), F_SETFL, O_NONBLOCK) != 0 ||
+      ::fcntl(err_r.get(), F_SETFL, O_NONBLOCK) != 0)
+    return fail(fmt::format("cannot run '{}': fcntl: {}", name, std::strerror(errno)));
+
+  const ChildSetup setup{argv.data(), envp.data(), ::getpid(), null_in.get(), out_w.get(),
+                         err_w.get(), report_w.get(), max_fd_for_fallback()};
+
+  // Blocked across fork so that none of our handlers (Asio's among them) can run in the
+  // child before it has reset them.
+  sigset_t all, old;
+  sigfillset(&all);
+  ::pthread_sigmask(SIG_SETMASK, &all, &old);
+  const pid_t pid = ::fork();
+  if (pid == 0) run_child(setup);
+  const int fork_errno = errno;
+  ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  if (pid < 0)
+    return fail(fmt::format("cannot run '{}': fork: {}", name, std::strerror(fork_errno)));
+
+  // The child does the same; doing it here too means the group exists before we return,
+  // whichever of us runs first.
+  ::setpgid(pid, pid);
+  null_in.reset();
+  out_w.reset();
+  err_w.reset();
+  report_w.reset();
+
+  Report report{};
+  ssize_t n;
+  do n = ::read(report_r.get(), &report, sizeof report);
+  while (n < 0 && errno == EINTR);
+  if (n == static_cast<ssize_t>(sizeof report)) {
+    wait_blocking(pid);
+    return fail(describe_failure(name, report));
+  }
+
+  // From here on a child is running: any failure must take it down before returning.
+  const auto abandon = [&](std::string message) {
+    ::kill(-pid, SIGKILL);
+    wait_blocking(pid);
+    return fail(std::move(message));
+  };
+  Fd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+  if (pidfd.get() < 0)
+    return abandon(fmt::format("cannot watch '{}': pidfd_open: {}", name, std::strerror(errno)));
+  std::shared_ptr<State> s;
+  try {
+    s = std::make_shared<State>(ex, opts, pid);
+    s->pidfd.assign(pidfd.get());
+    pidfd.release();
+    s->pipes[0].fd.assign(out_r.get());
+    out_r.release();
+    s->pipes[1].fd.assign(err_r.get());
+    err_r.release();
+  } catch (const std::exception& e) {
+    return abandon(fmt::format("cannot watch '{}': {}", name, e.what()));
+  }
+
+  asio::co_spawn(ex, watch_exit(s), asio::detached);
+  asio::co_spawn(ex, read_pipe(s, 0), asio::detached);
+  asio::co_spawn(ex, read_pipe(s, 1), asio::detached);
+  return std::unique_ptr<Child>(new Child(std::make_unique<Impl>(Impl{std::move(s)})));
+}
+
+Child::Child(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Child::~Child() {
+  State& s = *impl_->state;
+  s.closed = true;
+  s.on_line = nullptr;
+  if (!s.group_gone) {
+    // The last line of defence, so synchronous: a SIGKILLed process goes at once.
+    ::kill(-s.pid, SIGKILL);
+    for (;;) {
+      const pid_t r = ::waitpid(-s.pid, nullptr, 0);
+      if (r < 0 && errno == EINTR) continue;
+      if (r <= 0) break;
+    }
+    s.reaped = s.group_gone = true;
+  }
+  // Wakes the coroutines, which see `closed` and let go of the state.
+  std::error_code ignored;
+  s.pidfd.close(ignored);
+  for (auto& p : s.pipes) p.fd.close(ignored);
+}
+
+pid_t Child::pid() const { return impl_->state->pid; }
+
+asio::awaitable<void> Child::wait_exit() {
+  const std::shared_ptr<State> s = impl_->state;
+  co_await s->exited.wait();
+}
+
+bool Child::exited() const { return impl_->state->status.has_value(); }
+
+std::optional<ExitStatus> Child::status() const { return impl_->state->status; }
+
+asio::awaitable<ExitStatus> Child::terminate(std::chrono::milliseconds grace,
+                                             std::chrono::milliseconds kill_wait) {
+  using namespace asio::experimental::awaitable_operators;
+  const std::shared_ptr<State> s = impl_->state;
+  if (!s->exited.is_set()) {
+    s->signal_group(SIGTERM);
+    co_await (s->exited.wait() || until(Clock::now() + grace));
+  }
+  // Always, to catch members that outlived the leader or ignore SIGTERM.
+  s->signal_group(SIGKILL);
+  co_await reap_group(s, Clock::now() + kill_wait);
+  if (!s->closed)
+    for (auto& p : s->pipes) s->drain(p);
+  // A leader still there kill_wait after SIGKILL is stuck in the kernel; SIGKILL is how it
+  // will end, and the destructor waits for it.
+  co_return s->status.value_or(ExitStatus{-1, SIGKILL});
+}
+
+const LogRing& Child::log() const { return impl_->state->ring; }
+
+}  // namespace hivetest::process

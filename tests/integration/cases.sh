@@ -1,0 +1,307 @@
+#!/usr/bin/env bash
+# Integration cases: the real hivetest against the real reference worker, one case per call.
+# Usage: HIVETEST=… REFERENCE_WORKER=… TINY_MODEL=… cases.sh CASE
+# Nothing here sleeps: every wait reads an output line, a process exit or a socket, with a deadline.
+set -u
+: "${HIVETEST:?}" "${REFERENCE_WORKER:?}" "${TINY_MODEL:?}"
+
+WORK=$(mktemp -d)
+BG=""
+MODEL=$TINY_MODEL         # the model a case runs with
+MARK="case-$$-$RANDOM"  # in the worker's --model-ref, to find its processes by command line
+cleanup() {
+  [[ -n $BG ]] && kill -KILL "$BG" 2>/dev/null
+  pkill -KILL -f -- "$MARK" 2>/dev/null
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+fail() {
+  echo "FAIL: $*"
+  if [[ -f $WORK/out ]]; then echo "--- hivetest output (last 80 lines):"; tail -n 80 "$WORK/out"; fi
+  exit 1
+}
+
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+
+# Runs hivetest in the foreground on auto ports; output in $WORK/out, status in $rc, time in $elapsed_ms.
+run() {
+  local t0; t0=$(now_ms)
+  "$HIVETEST" --no-color --port auto --hive-port auto --model "$MODEL" --model-ref "$MARK" "$@" >"$WORK/out" 2>&1
+  rc=$?
+  elapsed_ms=$(( $(now_ms) - t0 ))
+}
+
+# Runs hivetest in the background; its output is read line by line with wait_line.
+start_bg() {
+  mkfifo "$WORK/fifo"
+  "$HIVETEST" --no-color --port auto --hive-port auto --model "$MODEL" --model-ref "$MARK" "$@" >"$WORK/fifo" 2>&1 &
+  BG=$!
+  exec 3<"$WORK/fifo"
+  : >"$WORK/out"
+}
+
+# Reads the background run's output until a line contains $1, for at most $2 seconds; sets LINE.
+wait_line() {
+  local deadline=$(( $(date +%s) + $2 )) left line
+  while left=$(( deadline - $(date +%s) )); (( left > 0 )); do
+    IFS= read -r -t "$left" line <&3 || break
+    printf '%s\n' "$line" >>"$WORK/out"
+    if [[ $line == *"$1"* ]]; then LINE=$line; return 0; fi
+  done
+  fail "no output line with '$1' within $2 s"
+}
+
+# Waits for the background run to end (its output to close), then sets rc.
+finish_bg() {
+  timeout 30 cat <&3 >>"$WORK/out"
+  wait "$BG"; rc=$?
+  BG=""
+  exec 3<&-
+}
+
+expect_rc() { [[ $rc == "$1" ]] || fail "exit status $rc, expected $1"; }
+expect_out() { grep -qF -- "$1" "$WORK/out" || fail "output lacks: $1"; }
+worker_pid() { sed -n 's/.*Worker started (PID \([0-9]*\).*/\1/p' "$WORK/out" | head -n 1; }
+
+# No process of the worker's group, and none with this case's mark, is left.
+expect_nothing_left() {
+  local pgid; pgid=$(worker_pid)
+  [[ -n $pgid ]] || fail "no worker PID in the output"
+  if kill -0 -- "-$pgid" 2>/dev/null; then fail "process group $pgid still has: $(pgrep -a -g "$pgid")"; fi
+  if pgrep -f -- "$MARK" >/dev/null; then fail "worker processes left: $(pgrep -a -f -- "$MARK")"; fi
+}
+
+# A listener on a free port, held until the case ends; sets HELD_PORT.
+hold_port() {
+  coproc HOLDER { python3 -c 'import socket,sys
+s=socket.socket(); s.bind(("127.0.0.1",0)); s.listen()
+print(s.getsockname()[1], flush=True); sys.stdin.read()'; }
+  read -r -t 10 HELD_PORT <&"${HOLDER[0]}" || fail "could not hold a port"
+}
+
+rw() { printf '%q ' "$REFERENCE_WORKER" "$@"; }
+
+case_passes_with_inference_api_v1() {
+  run --worker "$(rw --inference-api v1)"
+  expect_rc 0
+  expect_out "ALL TESTS PASSED"
+  expect_out "Inference streamed 50 tokens"
+  expect_out "Heartbeat #1 from worker"
+  expect_nothing_left
+}
+
+case_passes_with_inference_api_v2() {
+  run --worker "$(rw --inference-api v2 --load-ms 300)" --max-tokens 7 --prompt "Bonjour"
+  expect_rc 0
+  expect_out "ALL TESTS PASSED"
+  expect_out "Inference streamed 7 tokens"
+  expect_out "Model found: tiny.gguf (GGUF v3"
+  expect_nothing_left
+}
+
+case_passes_with_nested_heartbeats_on_another_path() {
+  run --worker "$(rw --heartbeat-shape nested --heartbeat-path /heartbeat/workers --heartbeat-interval-ms 50)" --heartbeats 3
+  expect_rc 0
+  expect_out "Heartbeat #3 from worker"
+  expect_out "/heartbeat/workers"
+}
+
+case_two_runs_at_once_on_auto_ports() {
+  "$HIVETEST" --no-color --port auto --hive-port auto --model-ref "$MARK" >"$WORK/a" 2>&1 & local a=$!
+  "$HIVETEST" --no-color --port auto --hive-port auto --model-ref "$MARK" >"$WORK/b" 2>&1 & local b=$!
+  wait "$a"; local rca=$?
+  wait "$b"; local rcb=$?
+  cat "$WORK/a" "$WORK/b" >"$WORK/out"
+  [[ $rca == 0 && $rcb == 0 ]] || fail "exit statuses $rca and $rcb, expected 0 and 0"
+  grep -qF "ALL TESTS PASSED" "$WORK/a" && grep -qF "ALL TESTS PASSED" "$WORK/b" || fail "not both passed"
+}
+
+case_model_missing_skips_with_77() {
+  MODEL=$WORK/no-such-model.gguf
+  run
+  expect_rc 77
+  expect_out "Model not found: $WORK/no-such-model.gguf"
+  expect_out "Skipping test"
+  expect_out "--model"
+}
+
+case_model_not_gguf_is_a_setup_error() {
+  printf 'this is not a model' >"$WORK/fake.gguf"
+  MODEL=$WORK/fake.gguf
+  run
+  expect_rc 2
+  expect_out "not a GGUF file"
+}
+
+case_hive_port_taken_gives_2() {
+  hold_port
+  "$HIVETEST" --no-color --port auto --hive-port "$HELD_PORT" >"$WORK/out" 2>&1; rc=$?
+  expect_rc 2
+  expect_out "Failed to start mock hive server: port $HELD_PORT in use"
+  expect_out "try --hive-port auto"
+}
+
+case_worker_port_taken_gives_2() {
+  hold_port
+  "$HIVETEST" --no-color --port "$HELD_PORT" --hive-port auto >"$WORK/out" 2>&1; rc=$?
+  expect_rc 2
+  expect_out "port $HELD_PORT in use"
+  expect_out "try --port auto"
+}
+
+case_worker_not_found_gives_2() {
+  run --worker "/nonexistent/worker-binary --flag"
+  expect_rc 2
+  expect_out "Worker not started"
+  expect_out "/nonexistent/worker-binary"
+}
+
+case_worker_exiting_at_once_fails_fast() {
+  run --worker "sh -c 'echo loading went wrong >&2; exit 3'" --timeout 30
+  expect_rc 1
+  expect_out "Worker exited before it was ready: exited with status 3"
+  expect_out "loading went wrong"
+  (( elapsed_ms < 2000 )) || fail "took $elapsed_ms ms to notice a worker that exited at once"
+}
+
+case_worker_never_ready_fails_after_timeout() {
+  run --worker "$(rw --load-ms 600000)" --timeout 1
+  expect_rc 1
+  expect_out "Worker did not become ready within 1s"
+  expect_out "try --timeout 60"
+  expect_out '"state":"loading"'
+  (( elapsed_ms >= 1000 )) || fail "gave up after $elapsed_ms ms, before the 1 s timeout"
+  expect_nothing_left
+}
+
+case_no_heartbeat_fails_after_heartbeat_timeout() {
+  run --worker "$(rw --heartbeat-path /v1/elsewhere)" --heartbeat-timeout 1
+  expect_rc 1
+  expect_out "Received 0 of 1 heartbeat(s) within 1s"
+  expect_out "Unknown route: POST /v1/elsewhere"
+  expect_out "try --heartbeat-timeout"
+  expect_nothing_left
+}
+
+interrupt_during_ready_wait() {
+  local signal=$1 want=$2
+  start_bg --worker "$(rw --load-ms 600000)" --timeout 60
+  wait_line "Worker started (PID" 20
+  wait_line "Waiting for worker to be ready" 20
+  kill "-$signal" "$BG"
+  finish_bg
+  expect_rc "$want"
+  expect_out "INTERRUPTED"
+  expect_nothing_left
+}
+
+case_sigint_during_ready_wait_gives_130() { interrupt_during_ready_wait INT 130; }
+case_sigterm_during_ready_wait_gives_143() { interrupt_during_ready_wait TERM 143; }
+
+# The worker behind a shell that forks it, like `cargo run` does.
+wrapped() { printf '%s' "sh -c '$(rw) \"\$@\" $* & wait' sh"; }
+
+case_shell_wrapper_leaves_nothing_when_passing() {
+  run --worker "$(wrapped)"
+  expect_rc 0
+  expect_nothing_left
+}
+
+case_shell_wrapper_leaves_nothing_when_failing() {
+  run --worker "$(wrapped)" --max-tokens 5 --heartbeats 2 --heartbeat-timeout 1
+  expect_rc 1
+  expect_nothing_left
+}
+
+case_shell_wrapper_leaves_nothing_when_interrupted() {
+  start_bg --worker "$(wrapped --load-ms 600000)" --timeout 60
+  wait_line "Waiting for worker to be ready" 20
+  kill -INT "$BG"
+  finish_bg
+  expect_rc 130
+  expect_nothing_left
+}
+
+case_real_clients_against_the_mock_hive() {
+  command -v curl >/dev/null || fail "curl is needed"
+  start_bg --worker "$(rw --load-ms 600000)" --timeout 60
+  wait_line "Mock hive server started on 127.0.0.1:" 20
+  local port=${LINE##*:}
+  local url="http://127.0.0.1:$port/v1/heartbeat" beat='{"worker_id":"curl-1","timestamp":"2026-01-01T00:00:00Z","health_status":"healthy"}'
+
+  curl -sS -v -o /dev/null -w '%{http_code}\n' -H 'Content-Type: application/json' --data "$beat" "$url" \
+    --next -o /dev/null -w '%{http_code}\n' -H 'Content-Type: application/json' --data "$beat" "$url" >"$WORK/c1" 2>"$WORK/c1.err"
+  [[ $(tr '\n' ' ' <"$WORK/c1") == "200 200 " ]] || fail "keep-alive heartbeats: $(cat "$WORK/c1")"
+  grep -q "Re-using existing connection" "$WORK/c1.err" || fail "curl did not reuse the connection: $(cat "$WORK/c1.err")"
+
+  local pad; pad=$(head -c 2048 /dev/zero | tr '\0' 'x')
+  printf '{"worker_id":"curl-2","timestamp":"2026-01-01T00:00:00Z","health_status":"healthy","pad":"%s"}' "$pad" >"$WORK/big.json"
+  curl -sS -v -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' -H 'Expect: 100-continue' \
+    --data-binary "@$WORK/big.json" "$url" >"$WORK/c2" 2>"$WORK/c2.err"
+  [[ $(cat "$WORK/c2") == 200 ]] || fail "100-continue heartbeat: $(cat "$WORK/c2")"
+  grep -q "HTTP/1.1 100 Continue" "$WORK/c2.err" || fail "no interim 100 seen by curl"
+
+  curl -sS -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' -H 'Transfer-Encoding: chunked' \
+    --data-binary "@$WORK/big.json" "$url" >"$WORK/c3"
+  [[ $(cat "$WORK/c3") == 200 ]] || fail "chunked heartbeat: $(cat "$WORK/c3")"
+
+  curl -sS -o "$WORK/c4.body" -w '%{http_code}' --data '{not json' "$url" >"$WORK/c4"
+  [[ $(cat "$WORK/c4") == 400 ]] || fail "invalid JSON: $(cat "$WORK/c4")"
+  grep -q "not valid JSON" "$WORK/c4.body" || fail "400 without the reason: $(cat "$WORK/c4.body")"
+
+  curl -sS -o /dev/null -w '%{http_code}' "$url" >"$WORK/c5"
+  [[ $(cat "$WORK/c5") == 405 ]] || fail "GET on a heartbeat path: $(cat "$WORK/c5")"
+
+  curl -sS -o /dev/null -w '%{http_code}' --data "$beat" "http://127.0.0.1:$port/v1/other" >"$WORK/c6"
+  [[ $(cat "$WORK/c6") == 404 ]] || fail "other path: $(cat "$WORK/c6")"
+
+  kill -INT "$BG"
+  finish_bg
+  expect_rc 130
+  expect_out "Heartbeat from unexpected worker curl-1"
+  expect_out "Rejected heartbeat: body is not valid JSON"
+}
+
+case_bad_usage_gives_2() {
+  for args in "--port abc" "--hive-port 70000" "--no-such-option" "--timeout -1" "--workers 2" \
+              "--profile nope" "--format yaml" "--worker 'unterminated"; do
+    eval "\"\$HIVETEST\" $args" >"$WORK/out" 2>&1; rc=$?
+    [[ $rc == 2 ]] || fail "'$args' gave exit $rc, expected 2"
+  done
+}
+
+case_help_and_version() {
+  "$HIVETEST" --help >"$WORK/out" 2>&1; rc=$?
+  expect_rc 0
+  for opt in --worker --model --model-ref --backend --device --port --hive-port --timeout --heartbeats \
+             --heartbeat-timeout --prompt --max-tokens --temperature --workers --profile --format --junit \
+             --log-lines --verbose --no-color --version; do
+    expect_out "$opt"
+  done
+  "$HIVETEST" --version >"$WORK/out" 2>&1; rc=$?
+  expect_rc 0
+  expect_out "hivetest "
+}
+
+case_verbose_streams_worker_output() {
+  run -v --max-tokens 3
+  expect_rc 0
+  expect_out "[worker:err]"
+  expect_out "listening on 127.0.0.1:"
+}
+
+case_hostile_worker_output_stays_printable() {
+  run --worker "sh -c 'printf \"\\033[31mred\\000nul\\377\\376bad utf8\\n\" >&2; head -c 100000 /dev/zero | tr \"\\\\0\" x; echo; exit 4'"
+  expect_rc 1
+  expect_out "exited with status 4"
+  expect_out '\x1b[31mred'
+  ! grep -q $'\x1b' "$WORK/out" || fail "an escape byte reached the output"
+  iconv -f UTF-8 -t UTF-8 "$WORK/out" >/dev/null 2>&1 || fail "the output is not valid UTF-8"
+  expect_out "[cut]"
+}
+
+name=${1:?usage: cases.sh CASE}
+declare -F "case_$name" >/dev/null || fail "no such case: $name"
+"case_$name"
+echo "ok: $name"

@@ -1,0 +1,243 @@
+// Tests of the HTTP server and client over loopback: keep-alive, pipelining, chunked
+// bodies, 100-continue, limits, deadlines, the connection cap and streamed answers.
+#include <doctest/doctest.h>
+
+#include <asio/co_spawn.hpp>
+#include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/read.hpp>
+#include <asio/redirect_error.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/use_awaitable.hpp>
+#include <asio/write.hpp>
+
+#include "hivetest/http/client.hpp"
+#include "hivetest/http/server.hpp"
+
+using namespace hivetest;
+using namespace std::chrono_literals;
+using asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+template <typename F>
+void run_test(F body) {
+  asio::io_context io;
+  bool finished = false;
+  asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+    co_await body(io.get_executor());
+    finished = true;
+  }, [](std::exception_ptr e) { if (e) std::rethrow_exception(e); });
+  io.run_for(20s);
+  REQUIRE(finished);
+}
+
+// Echoes the method, path and body; streams three chunks on /stream.
+std::unique_ptr<http::Server> echo_server(asio::any_io_executor ex, http::ServerOptions opts = {}) {
+  auto router = std::make_shared<http::Router>();
+  router->add("POST", "/echo", [](http::Request& r) -> asio::awaitable<http::Response> {
+    co_return http::Response::text(200, r.method + " " + r.target + " " + r.body);
+  });
+  router->add("GET", "/stream", [ex](http::Request&) -> asio::awaitable<http::Response> {
+    co_return http::Response::event_stream([ex](http::BodyWriter& w) -> asio::awaitable<void> {
+      for (int i = 0; i < 3; ++i) co_await w.write("data: " + std::to_string(i) + "\n\n");
+    });
+  });
+  std::error_code ec;
+  auto server = http::Server::listen(ex, "127.0.0.1", 0, [router](http::Request& r) { return (*router)(r); }, opts, ec);
+  REQUIRE(server);
+  return server;
+}
+
+// Reads from a raw socket until `want` responses (by counting status lines) have come or the peer closes.
+asio::awaitable<std::string> read_all(tcp::socket& s, std::size_t want_statuses = 1000) {
+  std::string out;
+  std::array<char, 4096> buf;
+  asio::steady_timer guard(s.get_executor(), Clock::now() + 5s);
+  guard.async_wait([&](std::error_code ec) { if (!ec) s.close(); });
+  for (;;) {
+    std::error_code ec;
+    auto n = co_await s.async_read_some(asio::buffer(buf), asio::redirect_error(asio::use_awaitable, ec));
+    out.append(buf.data(), n);
+    if (ec) break;
+    std::size_t statuses = 0;
+    for (auto p = out.find("HTTP/1.1 2"); p != std::string::npos; p = out.find("HTTP/1.1 2", p + 1)) ++statuses;
+    if (statuses >= want_statuses && out.size() >= 4 && out.substr(out.size() - 4) != "\r\n\r\n") {
+      // the last body has arrived: bodies here never end with a blank line
+      break;
+    }
+  }
+  guard.cancel();
+  co_return out;
+}
+
+asio::awaitable<tcp::socket> connect(asio::any_io_executor ex, uint16_t port) {
+  tcp::socket s(ex);
+  co_await s.async_connect({asio::ip::make_address("127.0.0.1"), port}, asio::use_awaitable);
+  co_return s;
+}
+
+}  // namespace
+
+TEST_CASE("pipelined requests in one write are answered in order") {
+  run_test([](asio::any_io_executor ex) -> asio::awaitable<void> {
+    auto server = echo_server(ex);
+    auto s = co_await connect(ex, server->port());
+    std::string wire;
+    for (int i = 0; i < 100; ++i) {
+      std::string body = "n" + std::to_string(i);
+      wire += "POST /echo?i=" + std::to_string(i) + " HTTP/1.1\r\nHost: x\r\nContent-Length: " +
+              std::to_string(body.size()) + "\r\n\r\n" + body;
+    }
+    co_await asio::async_write(s, asio::buffer(wire), asio::use_awaitable);
+    auto out = co_await read_all(s, 100);
+    std::size_t pos = 0;
+    for (int i = 0; i < 100; ++i) {
+      auto expect = "POST /echo?i=" + std::to_string(i) + " n" + std::to_string(i);
+      auto at = out.find(expect, pos);
+      REQUIRE_MESSAGE(at != std::string::npos, "answer " << i << " missing or out of order");
+      pos = at;
+    }
+  });
+}
+
+TEST_CASE("chunked request bodies are joined, and keep-alive serves the next request") {
+  run_test([](asio::any_io_executor ex) -> asio::awaitable<void> {
+    auto server = echo_server(ex);
+    auto s = co_await connect(ex, server->port());
+    std::string wire =
+        "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n"
+        "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nConnection: close\r\n\r\nz";
+    co_await asio::async_write(s, asio::buffer(wire), asio::use_awaitable);
+    auto out = co_await read_all(s);
+    CHECK(out.find("POST /echo abcde") != std::string::npos);
+    CHECK(out.find("POST /echo z") != std::string::npos);
+    CHECK(out.find("Connection: close") != std::string::npos);
+  });
+}
+
+TEST_CASE("Expect: 100-continue gets the interim answer before the body is sent") {
+  run_test([](asio::any_io_executor ex) -> asio::awaitable<void> {
+    auto server = echo_server(ex);
+    auto s = co_await connect(ex, server->port());
+    std::string head = "POST /echo HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n";
+    co_await asio::async_write(s, asio::buffer(head), asio::use_awaitable);
+    std::string interim(25, '\0');
+    co_await asio::async_read(s, asio::buffer(interim), asio::use_awaitable);
+    CHECK(interim == "HTTP/1.1 100 Continue\r\n\r\n");
+    co_await asio::async_write(s, asio::buffer(std::string("body")), asio::use_awaitable);
+    auto out = co_await read_all(s, 1);
+    CHECK(out.find("POST /echo body") != std::string::npos);
+  });
+}
+
+TEST_CASE("limits: 431 for a big head, 413 for a big body, 400 for garbage, each then closed") {
+  run_test([](asio::any_io_executor ex) -> asio::awaitable<void> {
+    auto server = echo_server(ex);
+    struct Case { std::string wire; const char* status; };
+    Case cases[] = {
+        {"GET /echo HTTP/1.1\r\nX: " + std::string(20000, 'a') + "\r\n\r\n", "HTTP/1.1 431 "},
+        {"POST /echo HTTP/1.1\r\nContent-Length: 5000000\r\n\r\n", "HTTP/1.1 413 "},
+        {"NOT HTTP AT ALL\r\n\r\n", "HTTP/1.1 400 "},
+    };
+    for (auto& c : cases) {
+      auto s = co_await connect(ex, server->port());
+      co_await asio::async_write(s, asio::buffer(c.wire), asio::use_awaitable);
+      auto out = co_await read_all(s);
+      CHECK_MESSAGE(out.rfind(c.status, 0) == 0, out.substr(0, 60));
+      CHECK(out.find("Connection: close") != std::string::npos);
+    }
+  });
+}
+
+TEST_CASE("unknown paths are 404, other methods 405") {
+  run_test([](asio::any_io_executor ex) -> asio::awaitable<void> {
+    auto server = echo_server(ex);
+    http::ClientRequest get_echo;
+    get_echo.target = "/echo";
+    auto r = co_await http::fetch(ex, "127.0.0.1", server->port(), get_echo, Clock::now() + 5s);
+    REQUIRE(r);
+    CHECK(r.response->status == 405);
+    CHECK(r.response->header("Allow") == std::optional<std::string_view>("POST"));
+    http::ClientRequest other;
+    other.target = "/nothing";
+    r = co_await http::fetch(ex, "127.0.0.1", server->port(), other, Clock::now() + 5s);
+    CHECK(r.response->status == 404);
+  });
+}
+
+TEST_CASE("a client that sends its head too slowly is cut off at the head deadline") {
+  run_test([](asio::any_io_executor ex) -> asio::awaitable<void> {
+    http::ServerOptions opts;
+    opts.head_timeout = 150ms;
+    auto server = echo_server(ex, opts);
+    auto s = co_await connect(ex, server->port());
+    co_await asio::async_write(s, asio::buffer(std::string("POST /echo HTTP/1.1\r\n")), asio::use_awaitable);
+    auto t0 = Clock::now();
+    auto out = co_await read_all(s);
+    CHECK(out.empty());
+    CHECK(Clock::now() - t0 >= 100ms);
+    CHECK(Clock::now() - t0 < 4s);
+  });
+}
+
+TEST_CASE("past the connection cap a new connection gets 503") {
+  run_test([](asio::any_io_executor ex) -> asio::awaitable<void> {
+    http::ServerOptions opts;
+    opts.max_connections = 2;
+    auto server = echo_server(ex, opts);
+    auto a = co_await connect(ex, server->port());
+    auto b = co_await connect(ex, server->port());
+    // The server has taken both once one request on each is answered.
+    for (auto* s : {&a, &b}) {
+      std::string req = "POST /echo HTTP/1.1\r\nContent-Length: 1\r\n\r\nx";
+      co_await asio::async_write(*s, asio::buffer(req), asio::use_awaitable);
+      std::string head(17, '\0');
+      co_await asio::async_read(*s, asio::buffer(head), asio::use_awaitable);
+      CHECK(head == "HTTP/1.1 200 OK\r\n");
+    }
+    CHECK(server->connections() == 2);
+    auto c = co_await connect(ex, server->port());
+    auto out = co_await read_all(c);
+    CHECK(out.rfind("HTTP/1.1 503 ", 0) == 0);
+  });
+}
+
+TEST_CASE("the client reads a streamed chunked answer piece by piece") {
+  run_test([](asio::any_io_executor ex) -> asio::awaitable<void> {
+    auto server = echo_server(ex);
+    std::string streamed;
+    http::StreamHandler handler{[](const http::ClientResponse& head) { return head.status == 200; },
+                                [&](std::string_view chunk) { streamed += chunk; return true; }};
+    http::ClientRequest req;
+    req.target = "/stream";
+    auto r = co_await http::fetch(ex, "127.0.0.1", server->port(), req, Clock::now() + 5s, handler);
+    REQUIRE(r);
+    CHECK(r.response->header("content-type") == std::optional<std::string_view>("text/event-stream"));
+    CHECK(streamed == "data: 0\n\ndata: 1\n\ndata: 2\n\n");
+    CHECK(r.response->body.empty());
+  });
+}
+
+TEST_CASE("the client reports a refused connection and a deadline") {
+  run_test([](asio::any_io_executor ex) -> asio::awaitable<void> {
+    uint16_t closed_port;
+    {
+      auto server = echo_server(ex);
+      closed_port = server->port();
+    }
+    http::ClientRequest root;
+    auto r = co_await http::fetch(ex, "127.0.0.1", closed_port, root, Clock::now() + 5s);
+    CHECK_FALSE(r);
+    CHECK(r.error.find("cannot connect") != std::string::npos);
+
+    // A listener that never answers.
+    tcp::acceptor silent(ex, {asio::ip::make_address("127.0.0.1"), 0});
+    auto t0 = Clock::now();
+    r = co_await http::fetch(ex, "127.0.0.1", silent.local_endpoint().port(), root, Clock::now() + 200ms);
+    CHECK_FALSE(r);
+    CHECK(r.timed_out);
+    CHECK(Clock::now() - t0 >= 150ms);
+  });
+}

@@ -1,0 +1,74 @@
+// Heartbeats to the hive: the first at once, then one per interval, for as long as the worker runs.
+#include "heartbeat.hpp"
+
+#include <algorithm>
+
+#include <asio/redirect_error.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/this_coro.hpp>
+#include <asio/use_awaitable.hpp>
+#include <fmt/format.h>
+
+#include "hivetest/http/client.hpp"
+#include "timestamp.hpp"
+
+namespace reference_worker {
+
+using Clock = std::chrono::steady_clock;
+using hivetest::http::json_escape;
+
+namespace {
+
+// Enough for a hive on the same machine; a hive that hangs must not delay the next beat.
+constexpr std::chrono::milliseconds longest_wait{10'000};
+constexpr std::size_t logged_body_limit = 200;
+
+}  // namespace
+
+std::string heartbeat_payload(const Worker& w) {
+  if (w.opts.heartbeat_shape == HeartbeatShape::nested) {
+    return fmt::format(R"({{"worker":{{"id":"{}","model_id":"{}","port":{},"status":"{}"}},"timestamp":"{}"}})",
+                       json_escape(w.opts.worker_id), json_escape(w.opts.model_ref), w.opts.port,
+                       w.loading.loaded() ? "idle" : "loading", rfc3339_now());
+  }
+  return fmt::format(R"({{"worker_id":"{}","timestamp":"{}","health_status":"healthy"}})",
+                     json_escape(w.opts.worker_id), rfc3339_now());
+}
+
+asio::awaitable<void> send_heartbeats(Worker& w) {
+  const auto interval = std::chrono::milliseconds(w.opts.heartbeat_interval_ms);
+  const std::string target = w.hive.base_path + w.opts.heartbeat_path;
+  const std::string url = w.hive.url_of(w.opts.heartbeat_path);
+  asio::steady_timer timer(w.ex);
+  auto next = Clock::now();
+
+  for (uint64_t n = 1;; ++n) {
+    hivetest::http::ClientRequest req;
+    req.method = "POST";
+    req.target = target;
+    req.body = heartbeat_payload(w);
+    auto deadline = Clock::now() + std::min<Clock::duration>(interval, longest_wait);
+    auto result = co_await hivetest::http::fetch(w.ex, w.hive.host, w.hive.port, std::move(req), deadline);
+    auto cancelled = (co_await asio::this_coro::cancellation_state).cancelled();
+    if (cancelled != asio::cancellation_type::none) co_return;  // shutting down: the aborted beat is no news
+    if (!result) {
+      w.log("heartbeat #{} to {} failed: {}", n, url, result.error);
+    } else if (result.response->status / 100 == 2) {
+      w.log("heartbeat #{} sent to {}: {}", n, url, result.response->status);
+    } else {
+      std::string_view body = result.response->body;
+      w.log("heartbeat #{} sent to {}: {} {}", n, url, result.response->status, body.substr(0, logged_body_limit));
+    }
+
+    // Keep to the schedule; beats missed while a slow hive held us up are skipped.
+    auto now = Clock::now();
+    do next += interval;
+    while (next <= now);
+    timer.expires_at(next);
+    std::error_code ec;
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) co_return;
+  }
+}
+
+}  // namespace reference_worker

@@ -1,0 +1,33 @@
+// The body of POST /v1/inference, validated.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace reference_worker {
+
+struct InferenceRequest {
+  std::string job_id;  // "" when the client sent none; the worker then names the job
+  std::string prompt;
+  int max_tokens = 50;
+  double temperature = 1.0;
+  uint64_t seed = 0;  // fixed by default so that answers repeat unless asked otherwise
+  std::vector<std::string> stop;
+};
+
+struct InferenceParse {
+  std::optional<InferenceRequest> request;
+  std::string error;  // names the offending field, for the 400 answer
+};
+
+// A JSON object with a non-empty string "prompt"; optional "job_id" (1..128 characters
+// of A-Z a-z 0-9 . _ : -, since it becomes part of a URL path), "max_tokens" (integer
+// 1..2048), "temperature" (number 0..2), "seed" (unsigned integer), "stop" (a string or
+// an array of up to 8 strings, each 1..256 bytes). Other fields are ignored, as real
+// workers ignore sampling options they do not know.
+InferenceParse parse_inference_request(std::string_view body);
+
+}  // namespace reference_worker
