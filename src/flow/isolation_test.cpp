@@ -232,21 +232,31 @@ asio::awaitable<bool> wait_heartbeats(Session& s) {
                    fmt::format("{} heartbeat(s) received ({} ms)", got, since(s.step_started).count()));
 }
 
+// One endpoint check, unless the worker exits first: then the check fails at once with
+// the exit status, and false stops the flow. A check that fails does not stop the others.
+asio::awaitable<bool> endpoint_step(Session& s, Step step, const char* name, asio::awaitable<CheckResult> check) {
+  s.begin(step);
+  auto outcome = co_await (std::move(check) || s.child->wait_exit());
+  if (outcome.index() == 1) {
+    s.fail(step, name, fmt::format("Worker exited during the {} check: {}", name, s.exit_text()),
+           "the worker running until the end of the test", s.exit_text(),
+           "run the worker command by hand, or with -v, to see why it stops");
+    co_return false;
+  }
+  s.finish(std::get<0>(std::move(outcome)));
+  co_return true;
+}
+
 // 6. The endpoints of the ready worker.
 asio::awaitable<void> check_endpoints(Session& s) {
   auto w = s.endpoint();
-  s.begin(Step::health);
-  s.finish(co_await check_health(w));
-  s.begin(Step::ready_endpoint);
-  s.finish(co_await check_ready_endpoint(w));
-  s.begin(Step::progress);
-  s.finish(co_await check_loading_progress(w));
-  s.begin(Step::inference);
   InferenceStats stats;
-  s.finish(co_await check_inference(w, stats));
+  bool running = co_await endpoint_step(s, Step::health, "health", check_health(w)) &&
+                 co_await endpoint_step(s, Step::ready_endpoint, "ready", check_ready_endpoint(w)) &&
+                 co_await endpoint_step(s, Step::progress, "loading-progress", check_loading_progress(w)) &&
+                 co_await endpoint_step(s, Step::inference, "inference", check_inference(w, stats));
   s.result.inference = stats;
-  s.begin(Step::invalid_request);
-  s.finish(co_await check_invalid_requests(w));
+  if (running) co_await endpoint_step(s, Step::invalid_request, "invalid-requests", check_invalid_requests(w));
 }
 
 asio::awaitable<void> run_steps(Session* session) {
