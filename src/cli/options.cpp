@@ -76,7 +76,7 @@ Parsed parse(int argc, char** argv) {
   auto& f = o.flow;
   Bundled bundled = find_bundled();
   std::string worker, port = "18081", hive_port = "19200", profile = "rbee", junit;
-  double timeout = 30, heartbeat_timeout = 35, inference_timeout = 30, grace = 5;
+  double timeout = 30, heartbeat_timeout = 35, inference_timeout = 30, grace = 5, hive_head_timeout = 10;
   std::size_t workers = 1;
   bool verbose = false, no_color = false;
 
@@ -97,6 +97,9 @@ Parsed parse(int argc, char** argv) {
   app.add_option("--heartbeat-timeout", heartbeat_timeout, "seconds to wait for them")->capture_default_str()->check(CLI::PositiveNumber);
   app.add_option("--inference-timeout", inference_timeout, "seconds for the inference stream to finish")->capture_default_str()->check(CLI::PositiveNumber);
   app.add_option("--grace", grace, "seconds between SIGTERM and SIGKILL at cleanup")->capture_default_str()->check(CLI::NonNegativeNumber);
+  app.add_option("--hive-head-timeout", hive_head_timeout,
+                 "seconds a client of the mock hive has to send a request head before it is cut off")
+      ->capture_default_str()->check(CLI::PositiveNumber);
   app.add_option("--prompt", f.prompt, "inference prompt")->capture_default_str();
   app.add_option("--max-tokens", f.max_tokens, "inference max_tokens")->capture_default_str()->check(CLI::Range(1, 2048));
   app.add_option("--temperature", f.temperature, "inference temperature")->capture_default_str()->check(CLI::Range(0.0, 2.0));
@@ -144,6 +147,7 @@ Parsed parse(int argc, char** argv) {
   f.heartbeat_timeout = from_seconds(heartbeat_timeout);
   f.inference_timeout = from_seconds(inference_timeout);
   f.grace = from_seconds(grace);
+  f.hive_head_timeout = from_seconds(hive_head_timeout);
   f.verbose = verbose;
   o.color = !no_color && std::getenv("NO_COLOR") == nullptr && ::isatty(STDOUT_FILENO);
   return {std::move(o), 0};

@@ -103,7 +103,9 @@ bool check_model(Session& s) {
 bool start_hive(Session& s) {
   s.begin(Step::hive);
   std::error_code ec;
-  s.hive = hive::MockHive::start(s.ex, "127.0.0.1", s.cfg.hive_port.value_or(0), ec);
+  http::ServerOptions server_opts;
+  server_opts.head_timeout = s.cfg.hive_head_timeout;
+  s.hive = hive::MockHive::start(s.ex, "127.0.0.1", s.cfg.hive_port.value_or(0), ec, server_opts);
   if (!s.hive) {
     std::string what = ec == asio::error::address_in_use ? fmt::format("port {} in use", *s.cfg.hive_port) : ec.message();
     return s.fail(Step::hive, "hive", fmt::format("Failed to start mock hive server: {}", what),

@@ -29,6 +29,7 @@ struct Config {
   std::chrono::milliseconds heartbeat_timeout{35'000};
   std::chrono::milliseconds inference_timeout{30'000};
   std::chrono::milliseconds grace{5'000};  // between SIGTERM and SIGKILL
+  std::chrono::milliseconds hive_head_timeout{10'000};  // a hive client's request head must arrive within this
   std::string prompt = "The capital of France is";
   int max_tokens = 50;
   double temperature = 0.7;
