@@ -201,7 +201,7 @@ void HumanReport::finish_one(const flow::SuiteResult& suite) {
     if (c.outcome == Outcome::fail || c.outcome == Outcome::error) fmt::print(out_, ": {}", printable(c.message, 300));
     fmt::print(out_, "\n");
   }
-  fmt::print(out_, "⏱️  Total {} ms\n\n", suite.duration.count());
+  print_resources(suite);
 }
 
 void HumanReport::finish_many(const flow::SuiteResult& suite) {
@@ -227,7 +227,9 @@ void HumanReport::finish_many(const flow::SuiteResult& suite) {
     passed += r.exit_code == flow::exit_code::passed;
     skipped += r.exit_code == flow::exit_code::skipped;
     failed += r.exit_code != flow::exit_code::passed && r.exit_code != flow::exit_code::skipped;
-    auto ms = [](auto d) { return d ? fmt::format("{}", d->count()) : std::string("-"); };
+    auto ms = [](auto d) {
+      return d ? fmt::format("{:.1f}", std::chrono::duration<double, std::milli>(*d).count()) : std::string("-");
+    };
     std::optional<std::chrono::milliseconds> ttft;
     if (r.inference && r.inference->tokens) ttft = r.inference->time_to_first_token;
     fmt::print(out_, "{:<24} {:<8} {:>9} {:>10} {:>6} {:>8} {:>9}\n", r.worker_id, result, ms(r.time_to_ready),
@@ -235,8 +237,13 @@ void HumanReport::finish_many(const flow::SuiteResult& suite) {
     if (const auto* f = r.first_failure())
       fmt::print(out_, "   ❌ {}: {}\n", printable(r.label, 80), printable(f->message, 300));
   }
-  fmt::print(out_, "\n{} passed, {} failed, {} skipped of {} workers in {} ms\n\n", passed, failed, skipped,
-             suite.runs.size(), suite.duration.count());
+  fmt::print(out_, "\n{} passed, {} failed, {} skipped of {} workers\n", passed, failed, skipped, suite.runs.size());
+  print_resources(suite);
+}
+
+void HumanReport::print_resources(const flow::SuiteResult& r) {
+  fmt::print(out_, "⏱️  Total {} ms · hivetest CPU {:.1f} ms · peak RSS {:.1f} MiB\n\n", r.duration.count(),
+             r.cpu_time.count() / 1000.0, r.peak_rss_kib / 1024.0);
 }
 
 void HumanReport::print_verdict(const flow::SuiteResult& r) {

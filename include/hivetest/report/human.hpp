@@ -35,6 +35,7 @@ class HumanReport : public Reporter {
   void finish_many(const flow::SuiteResult& r);
   void print_hive_log(const flow::SuiteResult& r);
   void print_verdict(const flow::SuiteResult& r);
+  void print_resources(const flow::SuiteResult& r);
 
   std::FILE* out_;
   bool color_;
