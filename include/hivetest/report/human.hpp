@@ -26,6 +26,7 @@ class HumanReport : public Reporter {
     std::string phase;
     std::string last_event;
     std::chrono::steady_clock::time_point started;
+    bool failed;
   };
   std::string paint(std::string_view text, const char* code) const;
   bool many() const { return rows_.size() > 1; }
