@@ -121,8 +121,8 @@ asio::awaitable<bool> wait_ready(Session& s) {
                      fmt::format("Worker did not become ready within {}", seconds(s.cfg.ready_timeout)),
                      "health 200 and ready:true", why_not,
                      fmt::format("try --timeout {}", std::max<long>(60, 2 * s.cfg.ready_timeout.count() / 1000)));
-  s.result.time_to_ready = since(s.step_started);
-  co_return s.pass(Step::ready, "ready", fmt::format("Worker is ready! ({} ms)", s.result.time_to_ready->count()));
+  s.result.time_to_ready = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - s.step_started);
+  co_return s.pass(Step::ready, "ready", fmt::format("Worker is ready! ({:.1f} ms)", s.result.time_to_ready->count() / 1000.0));
 }
 
 // 5. The heartbeats, awaited as they arrive.
