@@ -1,8 +1,7 @@
 // Cgroup v2 directories for workers: found from /proc/self, made, killed and removed.
 #include "hivetest/process/cgroup.hpp"
 
-#include <cerrno>
-#include <vector>
+#include <charconv>
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -41,15 +40,6 @@ std::string unescape_octal(std::string_view s) {
   return out;
 }
 
-// The unified hierarchy's path of this process: the "0::PATH" line of /proc/self/cgroup.
-std::optional<std::string> own_cgroup_path() {
-  const auto text = read_kernel_file("/proc/self/cgroup");
-  if (!text) return std::nullopt;
-  for (const auto line : split(*text, '\n'))
-    if (line.starts_with("0::/")) return std::string(line.substr(3));
-  return std::nullopt;
-}
-
 std::string joined(std::string_view dir, std::string_view name) {
   std::string out(dir);
   if (out.empty() || out.back() != '/') out.push_back('/');
@@ -57,18 +47,37 @@ std::string joined(std::string_view dir, std::string_view name) {
   return out;
 }
 
-// Removes a cgroup tree bottom up; depth-bounded against a tree that keeps growing.
-void remove_tree(const std::string& dir, int depth) {
-  if (depth > 0) {
-    if (DIR* d = ::opendir(dir.c_str())) {
-      std::vector<std::string> children;
-      while (const dirent* e = ::readdir(d))
-        if (e->d_type == DT_DIR && e->d_name[0] != '.') children.push_back(joined(dir, e->d_name));
-      ::closedir(d);
-      for (const auto& child : children) remove_tree(child, depth - 1);
-    }
+// Nested cgroups deeper than this are neither listed nor removed: a worker that nests
+// them without end must not keep us here.
+constexpr int max_depth = 8;
+
+std::vector<std::string> subdirectories(const std::string& dir) {
+  std::vector<std::string> children;
+  if (DIR* d = ::opendir(dir.c_str())) {
+    while (const dirent* e = ::readdir(d))
+      if (e->d_type == DT_DIR && e->d_name[0] != '.') children.push_back(joined(dir, e->d_name));
+    ::closedir(d);
   }
+  return children;
+}
+
+// Removes a cgroup tree bottom up.
+void remove_tree(const std::string& dir, int depth) {
+  if (depth > 0)
+    for (const auto& child : subdirectories(dir)) remove_tree(child, depth - 1);
   ::rmdir(dir.c_str());
+}
+
+void list_members(const std::string& dir, int depth, std::size_t max, std::vector<pid_t>& out) {
+  if (const auto procs = read_kernel_file(dir + "/cgroup.procs", 1024 * 1024))
+    for (const auto line : split(*procs, '\n')) {
+      if (out.size() >= max) return;
+      pid_t pid = 0;
+      if (std::from_chars(line.data(), line.data() + line.size(), pid).ec == std::errc() && pid > 0)
+        out.push_back(pid);
+    }
+  if (depth > 0)
+    for (const auto& child : subdirectories(dir)) list_members(child, depth - 1, max, out);
 }
 
 }  // namespace
@@ -78,8 +87,22 @@ bool cgroup_contains(std::string_view path, std::string_view member_path) {
   return member_path.size() == path.size() || path == "/" || member_path[path.size()] == '/';
 }
 
+std::optional<std::string> cgroup_of(const std::string& proc) {
+  const auto text = read_kernel_file(proc + "/cgroup");
+  if (!text) return std::nullopt;
+  for (const auto line : split(*text, '\n'))
+    if (line.starts_with("0::/")) return std::string(line.substr(3));
+  return std::nullopt;
+}
+
+std::vector<pid_t> cgroup_members(const Cgroup& cg, std::size_t max) {
+  std::vector<pid_t> pids;
+  list_members(cg.dir, max_depth, max, pids);
+  return pids;
+}
+
 std::optional<Cgroup> own_cgroup() {
-  const auto path = own_cgroup_path();
+  const auto path = cgroup_of("/proc/self");
   const auto mounts = read_kernel_file("/proc/self/mountinfo", 1024 * 1024);
   if (!path || !mounts) return std::nullopt;
   for (const auto line : split(*mounts, '\n')) {
@@ -111,7 +134,7 @@ std::optional<Cgroup> make_cgroup(const Cgroup& parent, std::string_view name) {
 
 bool kill_cgroup(const Cgroup& cg) { return write_kernel_file(cg.dir + "/cgroup.kill", "1"); }
 
-void remove_cgroup(const Cgroup& cg) { remove_tree(cg.dir, 8); }
+void remove_cgroup(const Cgroup& cg) { remove_tree(cg.dir, max_depth); }
 
 int open_cgroup_procs(const Cgroup& cg) {
   return ::open((cg.dir + "/cgroup.procs").c_str(), O_WRONLY | O_CLOEXEC);

@@ -435,6 +435,12 @@ std::unique_ptr<Child> Child::spawn(asio::any_io_executor ex, const SpawnOptions
     wait_blocking(pid);
     return fail(describe_failure(name, report));
   }
+  // The child moved itself into its cgroup before exec; if it could not, its tag alone
+  // finds its strays, with a look through all of /proc.
+  if (marks.cgroup && cgroup_of(fmt::format("/proc/{}", pid)) != marks.cgroup->path) {
+    remove_cgroup(*marks.cgroup);
+    marks.cgroup.reset();
+  }
 
   // From here on a child is running: any failure must take it down before returning.
   const auto abandon = [&](std::string message) {

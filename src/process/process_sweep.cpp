@@ -52,30 +52,32 @@ std::optional<Status> status_of(const std::string& proc) {
   return st;
 }
 
-bool in_cgroup(const std::string& proc, const std::string& path) {
-  const auto text = read_kernel_file(proc + "/cgroup");
-  if (!text) return false;
-  std::string_view rest(*text);
-  while (!rest.empty()) {
-    const auto nl = rest.find('\n');
-    const auto line = rest.substr(0, nl);
-    if (line.starts_with("0::")) return cgroup_contains(path, line.substr(3));
-    if (nl == std::string_view::npos) break;
-    rest.remove_prefix(nl + 1);
-  }
-  return false;
-}
-
 bool matches(pid_t pid, const ProcessSelector& sel) {
   const std::string proc = "/proc/" + std::to_string(pid);
   const auto st = status_of(proc);
   if (!st || st->state == 'Z' || st->state == 'X') return false;
   if (sel.except_group != 0 && st->pgid == sel.except_group) return false;
   if (std::find(sel.groups.begin(), sel.groups.end(), st->pgid) != sel.groups.end()) return true;
-  if (!sel.cgroup_path.empty() && in_cgroup(proc, sel.cgroup_path)) return true;
+  if (!sel.cgroup_path.empty()) {
+    const auto path = cgroup_of(proc);
+    if (path && cgroup_contains(sel.cgroup_path, *path)) return true;
+  }
   if (sel.env_entry.empty()) return false;
   const auto env = read_kernel_file(proc + "/environ", max_environ);
   return env && environment_has(*env, sel.env_entry, sel.env_entry_prefix);
+}
+
+// Every pid in /proc, or in the cgroup that holds all that can match.
+std::vector<pid_t> candidates(const ProcessSelector& sel) {
+  constexpr std::size_t max_candidates = 1 << 20;
+  if (sel.all_within) return cgroup_members(*sel.all_within, max_candidates);
+  std::vector<pid_t> pids;
+  DIR* proc = ::opendir("/proc");
+  if (proc == nullptr) return pids;
+  while (const dirent* e = ::readdir(proc))
+    if (const auto pid = pid_of(e->d_name); pid && pids.size() < max_candidates) pids.push_back(*pid);
+  ::closedir(proc);
+  return pids;
 }
 
 }  // namespace
@@ -94,21 +96,17 @@ bool environment_has(std::string_view block, std::string_view entry, bool prefix
 std::vector<HeldProcess> find_processes(const ProcessSelector& sel, std::size_t max,
                                         const std::vector<pid_t>& skip) {
   std::vector<HeldProcess> found;
-  DIR* proc = ::opendir("/proc");
-  if (proc == nullptr) return found;
   const pid_t self = ::getpid();
-  while (const dirent* e = ::readdir(proc)) {
+  for (const pid_t pid : candidates(sel)) {
     if (found.size() >= max) break;
-    const auto pid = pid_of(e->d_name);
-    if (!pid || *pid == self || std::find(skip.begin(), skip.end(), *pid) != skip.end()) continue;
-    if (!matches(*pid, sel)) continue;
-    Fd pidfd = open_pidfd(*pid);
+    if (pid == self || std::find(skip.begin(), skip.end(), pid) != skip.end()) continue;
+    if (!matches(pid, sel)) continue;
+    Fd pidfd = open_pidfd(pid);
     // The pid may have changed hands between the look and the open: look again, now that
     // the pidfd pins whoever has it, and make sure that one is still alive.
-    if (!pidfd || !matches(*pid, sel) || signal_pidfd(pidfd, 0) != 0) continue;
-    found.push_back(HeldProcess{*pid, std::move(pidfd)});
+    if (!pidfd || !matches(pid, sel) || signal_pidfd(pidfd, 0) != 0) continue;
+    found.push_back(HeldProcess{pid, std::move(pidfd)});
   }
-  ::closedir(proc);
   return found;
 }
 

@@ -32,6 +32,8 @@ constexpr std::size_t max_held = 512;
 constexpr auto exit_wait = std::chrono::seconds(5);
 // How long our own exit waits for the reaper's last sweep: its wait and the looks.
 constexpr auto sweep_wait = exit_wait + std::chrono::seconds(5);
+// A fork and a few system calls: only a machine out of resources takes this long.
+constexpr auto ready_wait = std::chrono::seconds(5);
 
 // Away from hivetest's session and job, deaf to what ends a job, holding nothing but the
 // socket: the hive's port and the workers' pipes must close when their owners die.
@@ -112,6 +114,8 @@ void sweep(const RunMarks& run, const std::vector<pid_t>& groups) {
 [[noreturn]] void run_reaper(int sock, const RunMarks& run) noexcept {
   try {
     become_reaper(sock);
+    // Out of the job now: the first worker may start.
+    if (::send(sock, "ready", 5, MSG_NOSIGNAL) != 5) ::_exit(0);
     const auto groups = learn_groups(sock);
     sweep(run, groups);
   } catch (...) {
@@ -135,14 +139,28 @@ std::unique_ptr<Reaper> Reaper::start(const RunMarks& run) {
   if (pid == 0) run_reaper(theirs.get(), run);
   ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
   if (pid < 0) return nullptr;
-  return std::unique_ptr<Reaper>(
-      new Reaper(pid, open_pidfd(pid), std::move(ours)));
+  auto reaper = std::unique_ptr<Reaper>(new Reaper(pid, open_pidfd(pid), std::move(ours)));
+  if (!reaper->wait_ready()) {
+    ::kill(pid, SIGKILL);
+    return nullptr;  // the destructor has reaped it
+  }
+  return reaper;
 }
 
 Reaper* Reaper::of_this_process() {
   static std::unique_ptr<Reaper> reaper;
   if (!reaper) reaper = start(RunMarks::of_this_process());
   return reaper.get();
+}
+
+bool Reaper::wait_ready() const {
+  pollfd p{socket_.get(), POLLIN, 0};
+  const int ms = static_cast<int>(std::chrono::milliseconds(ready_wait).count());
+  int r;
+  while ((r = ::poll(&p, 1, ms)) < 0 && errno == EINTR) {
+  }
+  char msg[8];
+  return r == 1 && ::recv(socket_.get(), msg, sizeof msg, MSG_DONTWAIT) == 5 && std::memcmp(msg, "ready", 5) == 0;
 }
 
 Reaper::~Reaper() {

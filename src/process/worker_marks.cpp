@@ -29,7 +29,10 @@ std::string tag_entry(std::string_view value) { return fmt::format("{}={}", work
 ProcessSelector WorkerMarks::strays(pid_t pgid) const {
   ProcessSelector sel;
   sel.env_entry = env_entry;
-  if (cgroup) sel.cgroup_path = cgroup->path;
+  if (cgroup) {
+    sel.cgroup_path = cgroup->path;
+    sel.all_within = cgroup;  // nothing the worker starts gets out unless privileged
+  }
   sel.except_group = pgid;
   return sel;
 }

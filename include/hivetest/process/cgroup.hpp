@@ -2,9 +2,13 @@
 // worker's cgroup holds every process it starts, whatever group or session they move to.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include <sys/types.h>
 
 namespace hivetest::process {
 
@@ -34,5 +38,11 @@ int open_cgroup_procs(const Cgroup& cg);
 
 // Whether `member_path` (from /proc/PID/cgroup) is the cgroup at `path` or below it.
 bool cgroup_contains(std::string_view path, std::string_view member_path);
+
+// The cgroup v2 path of the process whose /proc directory is `proc` ("/proc/self" for us).
+std::optional<std::string> cgroup_of(const std::string& proc);
+
+// The processes in the cgroup and below it, at most `max`.
+std::vector<pid_t> cgroup_members(const Cgroup& cg, std::size_t max);
 
 }  // namespace hivetest::process

@@ -3,11 +3,13 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <sys/types.h>
 
+#include "hivetest/process/cgroup.hpp"
 #include "hivetest/process/fd.hpp"
 
 namespace hivetest::process {
@@ -19,6 +21,9 @@ struct ProcessSelector {
   bool env_entry_prefix = false;  // ...or, when set, an entry starting with it
   std::string cgroup_path;        // it is in this cgroup v2 (as /proc/PID/cgroup says) or below
   pid_t except_group = 0;         // never a member of this group (signalled as a group already)
+  // When every process that can match is known to be in this cgroup, only its members are
+  // looked at, not all of /proc: the cost no longer grows with the machine's processes.
+  std::optional<Cgroup> all_within;
 };
 
 // A process held by a pidfd: signals and waits through it can never reach a later process

@@ -24,7 +24,8 @@ namespace hivetest::process {
 // socket, no worker pipe) and is named "hivetest-reaper".
 class Reaper {
  public:
-  // Forks a reaper for the run; nullptr when it cannot.
+  // Forks a reaper for the run and returns once it has left our job and closed what is
+  // ours, so that no worker can start before it guards them; nullptr when it cannot.
   static std::unique_ptr<Reaper> start(const RunMarks& run);
   // The reaper of this process's run, started on the first call; nullptr when it could
   // not be (workers then run without a guard against our death).
@@ -42,6 +43,7 @@ class Reaper {
  private:
   Reaper(pid_t pid, Fd pidfd, Fd socket) : pid_(pid), pidfd_(std::move(pidfd)), socket_(std::move(socket)) {}
   void tell(const char* verb, pid_t pgid);
+  bool wait_ready() const;  // the reaper has left our job and closed what is ours
   pid_t pid_;
   Fd pidfd_;
   Fd socket_;

@@ -21,7 +21,9 @@ inline constexpr std::string_view worker_tag_variable = "HIVETEST_WORKER_TAG";
 
 struct WorkerMarks {
   std::string env_entry;         // HIVETEST_WORKER_TAG=RUN.N
-  std::optional<Cgroup> cgroup;  // the worker's own cgroup, when the run has one
+  // The worker's own cgroup, when the run has one and the worker is in it; then it holds
+  // all the worker's processes, and only its members need a look.
+  std::optional<Cgroup> cgroup;
 
   // The worker's processes other than the members of its process group `pgid`.
   ProcessSelector strays(pid_t pgid) const;
