@@ -27,6 +27,7 @@
 #include "hivetest/process/pidfd.hpp"
 #include "hivetest/process/process_sweep.hpp"
 #include "hivetest/process/reaper.hpp"
+#include "hivetest/process/signal_reset.hpp"
 #include "hivetest/process/worker_marks.hpp"
 #include "hivetest/util/event.hpp"
 
@@ -118,14 +119,7 @@ struct Report {
     [[maybe_unused]] const auto n = ::write(c.cgroup_procs, "0", 1);
   }
 
-  // Dispositions first, mask second: a signal pending from the parent's blocked mask must
-  // not run one of the parent's handlers here.
-  struct sigaction dfl {};
-  dfl.sa_handler = SIG_DFL;
-  for (int sig = 1; sig < NSIG; ++sig) ::sigaction(sig, &dfl, nullptr);  // some fail: fine
-  sigset_t none;
-  sigemptyset(&none);
-  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  reset_signals();
 
   if (::dup2(c.in, 0) < 0 || ::dup2(c.out, 1) < 0 || ::dup2(c.err, 2) < 0) fail(step_stdio);
   // The hive's sockets and other workers' pipes must not reach the worker, CLOEXEC or not.
@@ -144,11 +138,6 @@ std::string describe_failure(const std::string& name, const Report& r) {
     case step_deathsig: return fmt::format("cannot start '{}': prctl: {}", name, why);
     default: return fmt::format("cannot start '{}': redirecting stdio: {}", name, why);
   }
-}
-
-int max_fd_for_fallback() {
-  const long open_max = ::sysconf(_SC_OPEN_MAX);
-  return open_max > 0 && open_max < 65536 ? static_cast<int>(open_max) : 65536;
 }
 
 ExitStatus from_wait_status(int st) {
@@ -402,7 +391,7 @@ std::unique_ptr<Child> Child::spawn(asio::any_io_executor ex, const SpawnOptions
 
   const ChildSetup setup{argv.data(),  envp.data(),   ::getpid(),         null_in.get(),
                          out_w.get(),  err_w.get(),   report_w.get(),     cgroup_procs.get(),
-                         max_fd_for_fallback()};
+                         fd_scan_limit()};
 
   // Blocked across fork so that none of our handlers (Asio's among them) can run in the
   // child before it has reset them.

@@ -18,6 +18,7 @@
 #include <fmt/format.h>
 
 #include "hivetest/process/pidfd.hpp"
+#include "hivetest/process/signal_reset.hpp"
 
 namespace hivetest::process {
 
@@ -42,15 +43,7 @@ void become_reaper(int& sock) {
   ::prctl(PR_SET_NAME, "hivetest-reaper");
   [[maybe_unused]] const int cwd = ::chdir("/");  // keeps no file system busy
 
-  struct sigaction act {};
-  act.sa_handler = SIG_DFL;
-  for (int sig = 1; sig < NSIG; ++sig) ::sigaction(sig, &act, nullptr);  // some fail: fine
-  act.sa_handler = SIG_IGN;
-  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGTSTP, SIGTTIN, SIGTTOU})
-    ::sigaction(sig, &act, nullptr);
-  sigset_t none;
-  sigemptyset(&none);
-  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  reset_signals({SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGTSTP, SIGTTIN, SIGTTOU});
 
   if (sock <= 2) sock = ::fcntl(sock, F_DUPFD_CLOEXEC, 3);
   const int null = ::open("/dev/null", O_RDWR);
@@ -60,11 +53,9 @@ void become_reaper(int& sock) {
   }
   const bool closed = (sock == 3 || ::close_range(3, sock - 1, 0) == 0) &&
                       ::close_range(sock + 1, ~0U, 0) == 0;
-  if (!closed) {
-    const long open_max = ::sysconf(_SC_OPEN_MAX);
-    for (int fd = 3; fd < (open_max > 0 && open_max < 65536 ? open_max : 65536); ++fd)
+  if (!closed)
+    for (int fd = 3, end = fd_scan_limit(); fd < end; ++fd)
       if (fd != sock) ::close(fd);
-  }
 }
 
 // Reads "group PGID" and "gone PGID", one to a packet, until the other end is closed.
@@ -148,8 +139,9 @@ std::unique_ptr<Reaper> Reaper::start(const RunMarks& run) {
 }
 
 Reaper* Reaper::of_this_process() {
+  const RunMarks& run = RunMarks::of_this_process();  // made first, so it outlives the reaper
   static std::unique_ptr<Reaper> reaper;
-  if (!reaper) reaper = start(RunMarks::of_this_process());
+  if (!reaper) reaper = start(run);
   return reaper.get();
 }
 

@@ -29,4 +29,11 @@ class Fd {
   int fd_ = -1;
 };
 
+// How far to go through descriptors one by one where close_range is missing: the
+// open-files limit, bounded.
+inline int fd_scan_limit() {
+  const long open_max = ::sysconf(_SC_OPEN_MAX);
+  return open_max > 0 && open_max < 65536 ? static_cast<int>(open_max) : 65536;
+}
+
 }  // namespace hivetest::process
