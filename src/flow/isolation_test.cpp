@@ -88,11 +88,12 @@ bool start_worker(Session& s) {
   return s.pass(Step::spawn, "spawn", fmt::format("Worker started (PID {}, port {})", s.child->pid(), *port));
 }
 
-// Polls readiness with a first interval of a few milliseconds that grows, so that a
-// fast worker is seen at once and a slow one is not hammered.
+// Polls readiness from 1 ms on, each wait a quarter longer than the last (up to 50 ms):
+// a worker that starts fast is seen within a fraction of its start-up time, and one that
+// loads for a minute is asked a few times a second, not hammered.
 asio::awaitable<bool> poll_until_ready(Session& s, Clock::time_point deadline, std::string& why_not) {
   asio::steady_timer timer(s.ex);
-  milliseconds interval(2);
+  std::chrono::microseconds interval(1000);
   for (;;) {
     auto attempt_deadline = std::min(deadline, Clock::now() + milliseconds(2000));
     std::string reason;
@@ -102,7 +103,7 @@ asio::awaitable<bool> poll_until_ready(Session& s, Clock::time_point deadline, s
     if (Clock::now() >= deadline) co_return false;
     timer.expires_at(std::min(deadline, Clock::now() + interval));
     co_await timer.async_wait(asio::use_awaitable);
-    interval = std::min(interval * 2, milliseconds(100));
+    interval = std::min(interval * 5 / 4, std::chrono::microseconds(50'000));
   }
 }
 
