@@ -13,7 +13,7 @@ using namespace asio::experimental::awaitable_operators;
 
 namespace {
 const char* const heartbeat_paths[] = {"/v1/heartbeat", "/heartbeat/workers", "/v1/worker-heartbeat"};
-const std::vector<HeartbeatRecord> no_records;
+const std::deque<HeartbeatRecord> no_records;
 constexpr std::size_t max_body_shown = 200;
 
 HeartbeatWait ended(HeartbeatWait::Outcome outcome) {
@@ -54,11 +54,11 @@ std::string MockHive::url() const { return fmt::format("http://127.0.0.1:{}", po
 void MockHive::expect_worker(const std::string& worker_id) { expected_[worker_id] = true; }
 
 std::size_t MockHive::heartbeat_count(const std::string& worker_id) const {
-  auto it = records_.find(worker_id);
-  return it == records_.end() ? 0 : it->second.size();
+  auto it = totals_.find(worker_id);
+  return it == totals_.end() ? 0 : it->second;
 }
 
-const std::vector<HeartbeatRecord>& MockHive::heartbeats(const std::string& worker_id) const {
+const std::deque<HeartbeatRecord>& MockHive::heartbeats(const std::string& worker_id) const {
   auto it = records_.find(worker_id);
   return it == records_.end() ? no_records : it->second;
 }
@@ -83,9 +83,9 @@ http::Response MockHive::on_heartbeat(const http::Request& req) {
     return http::Response::json(200, R"({"status":"ok"})");
   }
   auto& list = records_[id];
-  if (list.size() >= max_records_per_worker) list.erase(list.begin());
+  if (list.size() >= max_records_per_worker) list.pop_front();
   list.push_back({*parsed.heartbeat, req.path, std::chrono::steady_clock::now(), wall});
-  add_log({HiveLogEntry::Kind::heartbeat, wall, id.substr(0, 200), list.size(), req.path});
+  add_log({HiveLogEntry::Kind::heartbeat, wall, id.substr(0, 200), ++totals_[id], req.path});
   arrived_.notify();
   return http::Response::json(200, R"({"status":"ok"})");
 }

@@ -185,7 +185,7 @@ case_real_clients_against_the_mock_hive() {
 }
 
 case_bad_usage_gives_2() {
-  for args in "--port abc" "--hive-port 70000" "--no-such-option" "--timeout -1" "--workers 2" \
+  for args in "--port abc" "--hive-port 70000" "--no-such-option" "--timeout -1" "--workers 0" \
               "--profile nope" "--format yaml" "--worker 'unterminated"; do
     eval "\"\$HIVETEST\" $args" >"$WORK/out" 2>&1; rc=$?
     [[ $rc == 2 ]] || fail "'$args' gave exit $rc, expected 2"
@@ -220,6 +220,52 @@ case_hostile_worker_output_stays_printable() {
   ! grep -q $'\x1b' "$WORK/out" || fail "an escape byte reached the output"
   iconv -f UTF-8 -t UTF-8 "$WORK/out" >/dev/null 2>&1 || fail "the output is not valid UTF-8"
   expect_out "[cut]"
+}
+
+case_many_workers_at_once() {
+  run --workers 64 --max-tokens 5
+  expect_rc 0
+  expect_out "64 passed, 0 failed, 0 skipped of 64 workers"
+  expect_out "hivetest CPU"
+  [[ $(grep -c '^test-worker-.* pass ' "$WORK/out") == 64 ]] || fail "not 64 rows in the final table"
+  [[ $(grep -c 'Heartbeat #1 from worker' "$WORK/out") == 64 ]] || fail "not 64 heartbeats in the hive log"
+  expect_nothing_left
+}
+
+case_max_parallel_limits_workers_at_a_time() {
+  run --workers 6 --max-parallel 2 --max-tokens 3
+  expect_rc 0
+  expect_out "6 passed, 0 failed, 0 skipped of 6 workers"
+}
+
+case_matrix_with_a_failing_worker_exits_1_and_names_it() {
+  cat >"$WORK/matrix.json" <<JSON
+{"workers": [
+  {"name": "v1 worker", "worker": "$(rw --inference-api v1)", "max_tokens": 4},
+  {"name": "nested heartbeats", "worker": "$(rw --heartbeat-shape nested)", "prompt": "Hello"},
+  {"name": "broken worker", "worker": "sh -c 'echo cannot load >&2; exit 5'", "timeout": 5}
+]}
+JSON
+  run --matrix "$WORK/matrix.json"
+  expect_rc 1
+  expect_out "2 passed, 1 failed, 0 skipped of 3 workers"
+  expect_out "broken worker: Worker exited before it was ready: exited with status 5"
+  expect_out "cannot load"
+}
+
+case_bad_matrix_names_the_line_and_field() {
+  printf '[\n  {"worker": "x"},\n  {"worker": "y",\n   "timeout": "soon"}\n]\n' >"$WORK/bad.json"
+  run --matrix "$WORK/bad.json"
+  expect_rc 2
+  expect_out "bad.json:4: workers[1].timeout: expected a number"
+  printf '[{"wroker": "x"}]' >"$WORK/typo.json"
+  run --matrix "$WORK/typo.json"
+  expect_rc 2
+  expect_out 'typo.json:1: workers[0].wroker: unknown field'
+  printf '[{"worker": ' >"$WORK/cut.json"
+  run --matrix "$WORK/cut.json"
+  expect_rc 2
+  expect_out "cut.json"
 }
 
 run_case "$@"

@@ -60,8 +60,8 @@ class MockHive {
 
   // Heartbeats from workers not expected are logged and counted, not dropped silently.
   void expect_worker(const std::string& worker_id);
-  std::size_t heartbeat_count(const std::string& worker_id) const;
-  const std::vector<HeartbeatRecord>& heartbeats(const std::string& worker_id) const;
+  std::size_t heartbeat_count(const std::string& worker_id) const;  // all received
+  const std::deque<HeartbeatRecord>& heartbeats(const std::string& worker_id) const;  // the latest ones
   std::size_t unknown_worker_heartbeats() const { return unknown_worker_heartbeats_; }
 
   // Completes when worker_id has sent n heartbeats, or at the deadline. While worker_id
@@ -81,7 +81,8 @@ class MockHive {
 
   asio::any_io_executor ex_;
   std::unique_ptr<http::Server> server_;
-  std::map<std::string, std::vector<HeartbeatRecord>> records_;
+  std::map<std::string, std::deque<HeartbeatRecord>> records_;  // the latest, bounded
+  std::map<std::string, std::size_t> totals_;                      // every one ever received
   std::map<std::string, bool> expected_;
   std::size_t unknown_worker_heartbeats_ = 0;
   std::optional<HeartbeatWait> first_rejection_;
