@@ -232,15 +232,15 @@ case_log_flood() {
   expect_rc 0
   expect_out "ALL TESTS PASSED"
   local ready_ms; ready_ms=$(number_from '.*Worker is ready! (\([0-9]*\)[.0-9]* ms).*')
-  (( ready_ms >= 10000 && ready_ms < 11000 )) || fail "ready after $ready_ms ms, expected just after the 10 s load"
-  # The worker never blocked on a full pipe: it wrote far more than hivetest could ever
-  # hold, and was still writing after it became ready.
-  local total; total=$(number_from '.*fault log-flood: \([0-9]*\) bytes written.*')
-  echo "the worker wrote $total bytes"
-  [[ -n $total ]] || fail "the worker did not log its total"
+  (( ready_ms >= 9000 && ready_ms < 11000 )) || fail "ready after $ready_ms ms, expected at the end of the 10 s load"
+  # The worker never blocked on a full pipe: by its own count in the last flood lines shown,
+  # it wrote far more than hivetest could ever hold, and was still writing after readiness.
+  local flood; flood=$(sed -n 's/.*\[ *\([0-9]*\)\.[0-9]*\] flood: \([0-9]*\) bytes written.*/\1 \2/p' "$WORK/out" | sort -n -k2 | tail -n 1)
+  [[ -n $flood ]] || fail "no flood line in the worker log shown"
+  local last_ms=${flood% *} total=${flood#* }
+  echo "the worker had written $total bytes at $last_ms ms"
   (( total >= 256 * 1024 * 1024 )) || fail "the worker wrote only $total bytes in 10 s"
-  local last_ms; last_ms=$(sed -n 's/.*\[ *\([0-9]*\)\.[0-9]*\] flood: .*/\1/p' "$WORK/out" | tail -n 1)
-  [[ -n $last_ms ]] && (( last_ms >= 10000 )) || fail "the last flood line shown was written at ${last_ms:-?} ms, before readiness"
+  (( last_ms >= 10000 )) || fail "the last flood line shown was written at $last_ms ms, before readiness"
   expect_nothing_left
 }
 
