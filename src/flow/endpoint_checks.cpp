@@ -1,6 +1,7 @@
 // Step 6: the checks of a ready worker's endpoints, each one request and its answer.
 #include "hivetest/flow/endpoint_checks.hpp"
 
+#include <fmt/chrono.h>
 #include <fmt/format.h>
 #include <simdjson.h>
 
@@ -77,20 +78,37 @@ http::ClientRequest post_json(std::string target, std::string body) {
 Clock::time_point in(milliseconds d) { return Clock::now() + d; }
 
 // Reads an SSE stream and hands each event's data to `on_data`; false from it stops.
+// Keeps what a failure message needs: how much came, how it began, when the last event did.
 struct SseReader {
+  static constexpr std::size_t head_kept = 200;
   http::SseParser parser;
   std::function<bool(const std::string&)> on_data;
   bool stopped = false;
+  std::size_t bytes = 0;
+  std::size_t events = 0;
+  std::string head;  // the first bytes of the body
+  Clock::time_point last_event = Clock::now();
 
   http::StreamHandler handler(std::function<bool(const http::ClientResponse&)> on_head) {
     return {std::move(on_head), [this](std::string_view chunk) {
+              bytes += chunk.size();
+              if (head.size() < head_kept) head.append(chunk.substr(0, head_kept - head.size()));
               bool ok = parser.feed(chunk, [this](const http::SseEvent& e) {
+                ++events;
+                last_event = Clock::now();
                 if (!stopped && !on_data(e.data)) stopped = true;
               });
               return ok && !stopped;
             }};
   }
+
+  // A body of bytes with no event in it: whatever it is, it is not an event stream.
+  bool is_not_sse() const { return events == 0 && bytes > 0; }
 };
+
+std::string in_seconds(Clock::duration d) {
+  return fmt::format("{:.1f}s", std::chrono::duration<double>(d).count());
+}
 
 bool is_event_stream(const http::ClientResponse& r) {
   auto type = r.header("content-type");
@@ -266,15 +284,25 @@ asio::awaitable<CheckResult> check_inference(const Endpoint& w, InferenceStats& 
       co_return fail(c, fmt::format("{} is not an event stream", stream_from), expected, status_and_body(*r.response));
   }
   c.duration = std::chrono::duration_cast<milliseconds>(Clock::now() - started_at);
+  if (reader.is_not_sse())
+    co_return fail(c, fmt::format("the stream from {} is not server-sent events: {} bytes without one event",
+                                  stream_from, reader.bytes),
+                   expected, reader.head);
   if (!error_event.empty())
     co_return fail(c, fmt::format("the stream from {} sent an error event", stream_from), expected,
                    fmt::format("error {}", error_event));
   if (!not_json.empty())
     co_return fail(c, fmt::format("the stream from {} sent an event that is not JSON", stream_from), expected, not_json);
+  if (!r && !done && r.timed_out)
+    co_return fail(c, fmt::format("the stream from {} did not finish within {}", stream_from,
+                                  in_seconds(cfg.inference_timeout)),
+                   expected,
+                   fmt::format("{} tokens in {}, then no event for the last {}", stats.tokens,
+                               in_seconds(Clock::now() - started_at), in_seconds(Clock::now() - std::max(reader.last_event, started_at))),
+                   "if the worker is just slow, try --inference-timeout with more seconds");
   if (!r && !done) {
     std::string got = fmt::format("{} after {} tokens", r.error, stats.tokens);
-    co_return fail(c, fmt::format("the stream from {} did not finish: {}", stream_from, r.error), expected, got,
-                   r.timed_out ? "try --inference-timeout with more seconds" : "");
+    co_return fail(c, fmt::format("the stream from {} did not finish: {}", stream_from, r.error), expected, got);
   }
   if (!done)
     co_return fail(c, fmt::format("the stream from {} ended without data: [DONE]", stream_from), expected,

@@ -14,6 +14,13 @@ using namespace asio::experimental::awaitable_operators;
 namespace {
 const char* const heartbeat_paths[] = {"/v1/heartbeat", "/heartbeat/workers", "/v1/worker-heartbeat"};
 const std::deque<HeartbeatRecord> no_records;
+constexpr std::size_t max_body_shown = 200;
+
+HeartbeatWait ended(HeartbeatWait::Outcome outcome) {
+  HeartbeatWait w;
+  w.outcome = outcome;
+  return w;
+}
 }  // namespace
 
 MockHive::MockHive(asio::any_io_executor ex) : ex_(ex), arrived_(ex) {}
@@ -61,6 +68,12 @@ http::Response MockHive::on_heartbeat(const http::Request& req) {
   auto parsed = parse_heartbeat(req.body);
   if (!parsed.heartbeat) {
     add_log({HiveLogEntry::Kind::rejected, wall, "", 0, parsed.error});
+    if (!first_rejection_) {
+      first_rejection_ = ended(HeartbeatWait::Outcome::rejected);
+      first_rejection_->reason = parsed.error;
+      first_rejection_->body = req.body.substr(0, max_body_shown);
+    }
+    arrived_.notify();
     return http::Response::error(400, parsed.error);
   }
   const std::string& id = parsed.heartbeat->worker_id;
@@ -82,15 +95,16 @@ void MockHive::add_log(HiveLogEntry e) {
   log_.push_back(std::move(e));
 }
 
-asio::awaitable<bool> MockHive::wait_heartbeats(std::string worker_id, std::size_t n,
-                                                std::chrono::steady_clock::time_point deadline) {
+asio::awaitable<HeartbeatWait> MockHive::wait_heartbeats(std::string worker_id, std::size_t n,
+                                                         std::chrono::steady_clock::time_point deadline) {
   asio::steady_timer timer(ex_, deadline);
-  while (heartbeat_count(worker_id) < n) {
-    if (std::chrono::steady_clock::now() >= deadline) co_return false;
+  for (;;) {
+    if (heartbeat_count(worker_id) >= n) co_return ended(HeartbeatWait::Outcome::received);
+    if (first_rejection_ && expected_.size() == 1 && expected_.count(worker_id)) co_return *first_rejection_;
+    if (std::chrono::steady_clock::now() >= deadline) co_return ended(HeartbeatWait::Outcome::deadline);
     auto which = co_await (arrived_.wait() || timer.async_wait(asio::use_awaitable));
-    if (which.index() == 1) co_return heartbeat_count(worker_id) >= n;
+    if (which.index() == 1 && heartbeat_count(worker_id) < n) co_return ended(HeartbeatWait::Outcome::deadline);
   }
-  co_return true;
 }
 
 void MockHive::stop() {
