@@ -39,6 +39,12 @@ CheckResult& fail(CheckResult& c, std::string message, std::string expected, std
   return c;
 }
 
+CheckResult& skip(CheckResult& c, std::string why) {
+  c.outcome = Outcome::skip;
+  c.message = std::move(why);
+  return c;
+}
+
 std::string status_and_body(const http::ClientResponse& r) {
   return fmt::format("{} {}", r.status, excerpt(r.body));
 }
@@ -104,6 +110,27 @@ struct SseReader {
 
   // A body of bytes with no event in it: whatever it is, it is not an event stream.
   bool is_not_sse() const { return events == 0 && bytes > 0; }
+
+  // The worker protocol's streams: JSON events until `data: [DONE]`. Stops at [DONE]
+  // (setting done) or at an event that is not JSON (keeping its start in not_json).
+  bool done = false;
+  std::string not_json;
+  void json_events(std::function<bool(simdjson::dom::object)> on_object) {
+    on_data = [this, on_object = std::move(on_object)](const std::string& data) {
+      if (data == "[DONE]") {
+        done = true;
+        return false;
+      }
+      simdjson::dom::parser json;
+      std::string error;
+      auto obj = json_object(json, data, error);
+      if (!obj) {
+        not_json = excerpt(data);
+        return false;
+      }
+      return on_object(*obj);
+    };
+  }
 };
 
 std::string in_seconds(Clock::duration d) {
@@ -162,11 +189,7 @@ asio::awaitable<CheckResult> check_health(const Endpoint& w) {
 asio::awaitable<CheckResult> check_ready_endpoint(const Endpoint& w) {
   auto c = make(Step::ready_endpoint, "ready");
   const auto& path = w.config.profile->ready_path;
-  if (path.empty()) {
-    c.outcome = Outcome::skip;
-    c.message = "this worker kind has no readiness endpoint";
-    co_return c;
-  }
+  if (path.empty()) co_return skip(c, "this worker kind has no readiness endpoint");
   auto r = co_await http::fetch(w.ex, w.host, w.port, get(path), in(milliseconds(5000)));
   const char* expected = "200 {\"ready\":true,\"state\":\"idle\",\"model_loaded\":true}";
   if (!r) co_return fail(c, fmt::format("GET {} failed: {}", path, r.error), expected, r.error);
@@ -185,36 +208,24 @@ asio::awaitable<CheckResult> check_ready_endpoint(const Endpoint& w) {
 asio::awaitable<CheckResult> check_loading_progress(const Endpoint& w) {
   auto c = make(Step::progress, "loading-progress");
   const auto& path = w.config.profile->progress_path;
-  if (path.empty()) {
-    c.outcome = Outcome::skip;
-    c.message = "this worker kind has no loading progress stream";
-    co_return c;
-  }
+  if (path.empty()) co_return skip(c, "this worker kind has no loading progress stream");
   std::string last_stage;
-  bool done = false;
-  std::string bad;
   SseReader reader;
-  reader.on_data = [&](const std::string& data) {
-    if (data == "[DONE]") {
-      done = true;
-      return false;
-    }
-    simdjson::dom::parser parser;
-    auto obj = json_object(parser, data, bad);
-    if (!obj) return false;
-    last_stage = string_field(*obj, "stage");
+  reader.json_events([&](simdjson::dom::object obj) {
+    last_stage = string_field(obj, "stage");
     return true;
-  };
+  });
   auto r = co_await http::fetch(w.ex, w.host, w.port, get(path), in(w.config.inference_timeout),
                                 reader.handler(is_event_stream));
   const char* expected = "an event stream ending {\"stage\":\"ready\"} then [DONE]";
-  if (!r && !done) co_return fail(c, fmt::format("GET {} failed: {}", path, r.error), expected, r.error);
+  if (!r && !reader.done) co_return fail(c, fmt::format("GET {} failed: {}", path, r.error), expected, r.error);
   if (r && !is_event_stream(*r.response))
     co_return fail(c, fmt::format("GET {} is not an event stream", path), expected, status_and_body(*r.response));
-  if (!bad.empty()) co_return fail(c, fmt::format("GET {} sent an event that is not JSON", path), expected, bad);
-  if (last_stage != "ready" || !done)
+  if (!reader.not_json.empty())
+    co_return fail(c, fmt::format("GET {} sent an event that is not JSON", path), expected, reader.not_json);
+  if (last_stage != "ready" || !reader.done)
     co_return fail(c, fmt::format("GET {} did not end ready", path), expected,
-                   fmt::format("last stage \"{}\", {}", last_stage, done ? "[DONE]" : "no [DONE]"));
+                   fmt::format("last stage \"{}\", {}", last_stage, reader.done ? "[DONE]" : "no [DONE]"));
   c.message = "Loading progress stream ends ready";
   co_return c;
 }
@@ -230,37 +241,27 @@ asio::awaitable<CheckResult> check_inference(const Endpoint& w, InferenceStats& 
   auto deadline = in(cfg.inference_timeout);
   auto started_at = Clock::now();
 
-  bool done = false, started = false, ended = false;
-  std::string error_event, not_json, after_done;
+  bool started = false, ended = false;
+  std::string error_event;
   int64_t tokens_out = -1;
   SseReader reader;
-  reader.on_data = [&](const std::string& data) {
-    if (data == "[DONE]") {
-      done = true;
-      return false;
-    }
-    simdjson::dom::parser parser;
-    auto obj = json_object(parser, data, not_json);
-    if (!obj) {
-      not_json = excerpt(data);
-      return false;
-    }
-    std::string type = string_field(*obj, "type");
+  reader.json_events([&](simdjson::dom::object event) {
+    std::string type = string_field(event, "type");
     if (type == "started") started = true;
     else if (type == "token") {
       if (stats.tokens == 0)
         stats.time_to_first_token = std::chrono::duration_cast<milliseconds>(Clock::now() - started_at);
       ++stats.tokens;
-      if (stats.text.size() < 4096) stats.text += string_field(*obj, "t");
+      if (stats.text.size() < 4096) stats.text += string_field(event, "t");
     } else if (type == "end") {
       ended = true;
-      stats.stop_reason = string_field(*obj, "stop_reason");
-      if ((*obj)["tokens_out"].get(tokens_out)) tokens_out = -1;
+      stats.stop_reason = string_field(event, "stop_reason");
+      if (event["tokens_out"].get(tokens_out)) tokens_out = -1;
     } else if (type == "error") {
-      error_event = fmt::format("{}: {}", string_field(*obj, "code"), string_field(*obj, "message"));
+      error_event = fmt::format("{}: {}", string_field(event, "code"), string_field(event, "message"));
     }
     return true;
-  };
+  });
 
   auto r = co_await http::fetch(w.ex, w.host, w.port, post_json(path, body), deadline,
                                 reader.handler(is_event_stream));
@@ -291,8 +292,10 @@ asio::awaitable<CheckResult> check_inference(const Endpoint& w, InferenceStats& 
   if (!error_event.empty())
     co_return fail(c, fmt::format("the stream from {} sent an error event", stream_from), expected,
                    fmt::format("error {}", error_event));
-  if (!not_json.empty())
-    co_return fail(c, fmt::format("the stream from {} sent an event that is not JSON", stream_from), expected, not_json);
+  if (!reader.not_json.empty())
+    co_return fail(c, fmt::format("the stream from {} sent an event that is not JSON", stream_from), expected,
+                   reader.not_json);
+  bool done = reader.done;
   if (!r && !done && r.timed_out)
     co_return fail(c, fmt::format("the stream from {} did not finish within {}", stream_from,
                                   in_seconds(cfg.inference_timeout)),

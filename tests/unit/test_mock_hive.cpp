@@ -1,6 +1,8 @@
 // Tests of the mock hive: routes, answers, records and awaiting heartbeats.
 #include <doctest/doctest.h>
 
+#include "run_test.hpp"
+
 #include <string>
 #include <vector>
 
@@ -18,18 +20,6 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-// Runs one test coroutine to its end on a fresh loop, bounded in time.
-template <typename F>
-void run_test(F body) {
-  asio::io_context io;
-  bool finished = false;
-  asio::co_spawn(io, [&]() -> asio::awaitable<void> {
-    co_await body(io.get_executor());
-    finished = true;
-  }, [](std::exception_ptr e) { if (e) std::rethrow_exception(e); });
-  io.run_for(20s);
-  REQUIRE(finished);
-}
 
 asio::awaitable<http::FetchResult> post(asio::any_io_executor ex, uint16_t port, std::string path, std::string body,
                                         std::string method = "POST") {
