@@ -31,7 +31,6 @@
 #include "hivetest/process/worker_marks.hpp"
 #include "hivetest/util/event.hpp"
 
-
 extern char** environ;
 
 namespace hivetest::process {
@@ -39,10 +38,10 @@ namespace hivetest::process {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+using asio::posix::stream_descriptor;
 
 // Processes of one worker outside its group that are held by pidfds at once.
 constexpr std::size_t max_strays = 256;
-using asio::posix::stream_descriptor;
 
 // If our own 0, 1 or 2 were closed, a new descriptor could land there and be clobbered
 // by the child's dup2 onto stdio; moving it up keeps that from ever mattering.
