@@ -8,8 +8,8 @@
 #include <fmt/format.h>
 
 #include "hivetest/cli/options.hpp"
-#include "hivetest/flow/isolation_test.hpp"
-#include "hivetest/report/human.hpp"
+#include "hivetest/flow/suite.hpp"
+#include "hivetest/report/reporter.hpp"
 #include "hivetest/util/event.hpp"
 
 int main(int argc, char** argv) {
@@ -22,7 +22,7 @@ int main(int argc, char** argv) {
   asio::io_context io;
   Event interrupt(io.get_executor());
   int signal_number = 0;
-  // Ctrl-C and SIGTERM cancel the running step; cleanup still runs, then we exit.
+  // Ctrl-C, SIGTERM and a closed terminal stop the running steps; cleanup still runs.
   asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
   signals.async_wait([&](std::error_code ec, int sig) {
     if (ec) return;
@@ -30,12 +30,10 @@ int main(int argc, char** argv) {
     interrupt.set();
   });
 
-  report::HumanReport report(stdout, opts.color);
-  report.header();
-  flow::RunResult result;
+  auto reporter = report::make_reporter(opts.report, stdout, stderr);
   int code = flow::exit_code::setup_error;
-  asio::co_spawn(io, flow::isolation_test(io.get_executor(), opts.flow, report, interrupt, signal_number),
-                 [&](std::exception_ptr e, flow::RunResult r) {
+  asio::co_spawn(io, flow::run_suite(io.get_executor(), opts.plan, *reporter, interrupt, signal_number),
+                 [&](std::exception_ptr e, flow::SuiteResult result) {
                    signals.cancel();
                    if (e) {
                      try {
@@ -45,10 +43,9 @@ int main(int argc, char** argv) {
                      }
                      return;
                    }
-                   result = std::move(r);
+                   reporter->finish(result);
                    code = result.exit_code;
                  });
   io.run();
-  if (code != flow::exit_code::setup_error || !result.checks.empty()) report.finish(result);
   return code;
 }

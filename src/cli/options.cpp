@@ -9,6 +9,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "hivetest/cli/matrix.hpp"
 #include "hivetest/process/child.hpp"
 
 #ifndef HIVETEST_VERSION
@@ -73,11 +74,11 @@ std::chrono::milliseconds from_seconds(double s) { return std::chrono::milliseco
 
 Parsed parse(int argc, char** argv) {
   Options o;
-  auto& f = o.flow;
+  flow::Config f;
   Bundled bundled = find_bundled();
-  std::string worker, port = "18081", hive_port = "19200", profile = "rbee", junit;
+  std::string worker, port = "18081", hive_port = "19200", profile = "rbee", matrix;
   double timeout = 30, heartbeat_timeout = 35, inference_timeout = 30, grace = 5, hive_head_timeout = 10;
-  std::size_t workers = 1;
+  std::size_t workers = 1, max_parallel = 0;
   bool verbose = false, no_color = false;
 
   CLI::App app{"hivetest: tests an LLM inference worker in isolation against a mock hive.\n"
@@ -103,10 +104,13 @@ Parsed parse(int argc, char** argv) {
   app.add_option("--prompt", f.prompt, "inference prompt")->capture_default_str();
   app.add_option("--max-tokens", f.max_tokens, "inference max_tokens")->capture_default_str()->check(CLI::Range(1, 2048));
   app.add_option("--temperature", f.temperature, "inference temperature")->capture_default_str()->check(CLI::Range(0.0, 2.0));
-  app.add_option("--workers", workers, "workers to run in parallel")->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--workers", workers, "workers to run in parallel, ports counting up from --port")
+      ->capture_default_str()->check(CLI::Range(1, 1024));
+  app.add_option("--max-parallel", max_parallel, "start at most K workers at a time (0 = all)")->capture_default_str();
+  app.add_option("--matrix", matrix, "JSON file listing worker specs to run in parallel");
   app.add_option("--profile", profile, "worker kind")->capture_default_str();
-  app.add_option("--format", o.format, "what goes to stdout: human, tap or json")->capture_default_str();
-  app.add_option("--junit", junit, "also write a JUnit XML report to FILE");
+  app.add_option("--format", o.report.format, "what goes to stdout: human, tap or json")->capture_default_str();
+  app.add_option("--junit", o.junit, "also write a JUnit XML report to FILE");
   app.add_option("--log-lines", f.log_lines, "worker log lines shown")->capture_default_str();
   app.add_flag("-v,--verbose", verbose, "stream worker output live, prefixed");
   app.add_flag("--no-color", no_color, "no colour (also when NO_COLOR is set or stdout is not a terminal)");
@@ -123,10 +127,10 @@ Parsed parse(int argc, char** argv) {
     return Parsed{std::nullopt, 2};
   };
   if (auto err = port_value(port, f.port); !err.empty()) return usage_error("--port: " + err);
-  if (auto err = port_value(hive_port, f.hive_port); !err.empty()) return usage_error("--hive-port: " + err);
-  if (workers > 1) return usage_error("--workers above 1 is not supported yet: run one worker per hivetest process");
-  if (o.format != "human") return usage_error(fmt::format("--format {} is not supported yet: only human", o.format));
-  if (!junit.empty()) return usage_error("--junit is not supported yet");
+  if (auto err = port_value(hive_port, o.plan.hive_port); !err.empty()) return usage_error("--hive-port: " + err);
+  if (!report::make_reporter(o.report, stdout, stderr))
+    return usage_error(fmt::format("--format {}: unknown format (known: human, tap, json)", o.report.format));
+  if (!matrix.empty() && workers > 1) return usage_error("--matrix and --workers: give one or the other");
   f.profile = profile::find_profile(profile);
   if (!f.profile) return usage_error(fmt::format("--profile {}: unknown worker kind (known: rbee)", profile));
 
@@ -141,15 +145,29 @@ Parsed parse(int argc, char** argv) {
     if (argv_words->empty()) return usage_error("--worker: empty command");
     f.worker_argv = std::move(*argv_words);
   }
+  f.label = bundled_worker ? "reference-worker" : worker;
   if (f.model.empty()) f.model = bundled_worker && !bundled.model.empty() ? bundled.model : default_external_model;
 
   f.ready_timeout = from_seconds(timeout);
   f.heartbeat_timeout = from_seconds(heartbeat_timeout);
   f.inference_timeout = from_seconds(inference_timeout);
   f.grace = from_seconds(grace);
-  f.hive_head_timeout = from_seconds(hive_head_timeout);
   f.verbose = verbose;
-  o.color = !no_color && std::getenv("NO_COLOR") == nullptr && ::isatty(STDOUT_FILENO);
+  bool tty = ::isatty(STDOUT_FILENO);
+  o.report.color = !no_color && std::getenv("NO_COLOR") == nullptr && tty;
+  o.report.live_board = tty && o.report.format == "human" && !verbose;
+
+  o.plan.max_parallel = max_parallel;
+  o.plan.hive_head_timeout = from_seconds(hive_head_timeout);
+  if (!matrix.empty()) {
+    std::string error;
+    if (!read_matrix(matrix, f, o.plan.workers, error)) return usage_error("--matrix: " + error);
+  } else {
+    for (std::size_t i = 0; i < workers; ++i) {
+      o.plan.workers.push_back(f);
+      if (workers > 1) o.plan.workers.back().label = fmt::format("worker {}", i + 1);
+    }
+  }
   return {std::move(o), 0};
 }
 

@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "hivetest/flow/endpoint_checks.hpp"
+#include "hivetest/flow/session.hpp"
 #include "hivetest/gguf/gguf.hpp"
 #include "hivetest/hive/mock_hive.hpp"
 #include "hivetest/process/child.hpp"
@@ -23,12 +24,6 @@ using namespace asio::experimental::awaitable_operators;
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-const CheckResult* RunResult::first_failure() const {
-  for (const auto& c : checks)
-    if (c.outcome == Outcome::fail || c.outcome == Outcome::error) return &c;
-  return nullptr;
-}
-
 namespace {
 
 milliseconds since(Clock::time_point t) { return std::chrono::duration_cast<milliseconds>(Clock::now() - t); }
@@ -38,52 +33,7 @@ std::string seconds(milliseconds d) {
   return fmt::format("{:.1f}s", d.count() / 1000.0);
 }
 
-// One run's state: what it owns lives here so that cleanup can reach it on every path.
-struct Session {
-  asio::any_io_executor ex;
-  const Config& cfg;
-  Observer& observer;
-  RunResult result;
-  std::unique_ptr<hive::MockHive> hive;
-  std::unique_ptr<process::Child> child;
-  Clock::time_point step_started;
-
-  Session(asio::any_io_executor e, const Config& c, Observer& o) : ex(e), cfg(c), observer(o) {}
-
-  void begin(Step step) {
-    step_started = Clock::now();
-    observer.step_started(step);
-  }
-
-  // Records the step's outcome; true when the flow may go on.
-  bool finish(CheckResult c) {
-    if (c.duration == milliseconds(0)) c.duration = since(step_started);
-    observer.step_finished(c);
-    bool ok = c.outcome == Outcome::pass || c.outcome == Outcome::skip;
-    result.checks.push_back(std::move(c));
-    return ok;
-  }
-
-  bool pass(Step step, std::string name, std::string message) {
-    CheckResult c{.step = step, .name = std::move(name), .outcome = Outcome::pass, .message = std::move(message)};
-    return finish(std::move(c));
-  }
-
-  bool fail(Step step, std::string name, std::string message, std::string expected, std::string got,
-            std::string hint, Outcome outcome = Outcome::fail) {
-    CheckResult c{.step = step, .name = std::move(name), .outcome = outcome, .message = std::move(message),
-                  .expected = std::move(expected), .got = std::move(got), .hint = std::move(hint)};
-    return finish(std::move(c));
-  }
-
-  Endpoint endpoint() const { return Endpoint{ex, result.worker_port, cfg}; }
-
-  // Why the worker is gone, for messages about a worker that exited mid-step.
-  std::string exit_text() const {
-    auto st = child ? child->status() : std::nullopt;
-    return st ? st->describe() : "still running";
-  }
-};
+}  // namespace
 
 // 1. The model file: its GGUF header, or a skip when it is not there.
 bool check_model(Session& s) {
@@ -99,42 +49,13 @@ bool check_model(Session& s) {
   return s.pass(Step::model, "model", fmt::format("Model found: {}", gguf::summary_line(name, read.model)));
 }
 
-// 2. The mock hive, listening before the worker is started.
-bool start_hive(Session& s) {
-  s.begin(Step::hive);
-  std::error_code ec;
-  http::ServerOptions server_opts;
-  server_opts.head_timeout = s.cfg.hive_head_timeout;
-  s.hive = hive::MockHive::start(s.ex, "127.0.0.1", s.cfg.hive_port.value_or(0), ec, server_opts);
-  if (!s.hive) {
-    std::string what = ec == asio::error::address_in_use ? fmt::format("port {} in use", *s.cfg.hive_port) : ec.message();
-    return s.fail(Step::hive, "hive", fmt::format("Failed to start mock hive server: {}", what),
-                  "a free port for the mock hive", what, "try --hive-port auto", Outcome::error);
-  }
-  s.hive->expect_worker(s.result.worker_id);
-  return s.pass(Step::hive, "hive", fmt::format("Mock hive server started on 127.0.0.1:{}", s.hive->port()));
-}
-
-// The worker's port: the one asked for if it is free, or one the kernel picks.
-std::optional<uint16_t> pick_worker_port(Session& s, std::string& why) {
-  asio::ip::tcp::acceptor probe(s.ex);
-  std::error_code ec;
-  asio::ip::tcp::endpoint ep(asio::ip::make_address_v4("127.0.0.1"), s.cfg.port.value_or(0));
-  probe.open(ep.protocol(), ec);
-  if (!ec) probe.set_option(asio::ip::tcp::acceptor::reuse_address(true), ec);
-  if (!ec) probe.bind(ep, ec);
-  if (ec) {
-    why = ec == asio::error::address_in_use ? fmt::format("port {} in use", ep.port()) : ec.message();
-    return std::nullopt;
-  }
-  return probe.local_endpoint().port();
-}
+namespace {
 
 // 3. The worker, started with the profile's arguments.
 bool start_worker(Session& s) {
   s.begin(Step::spawn);
   std::string why;
-  auto port = pick_worker_port(s, why);
+  auto port = s.ports->pick(s.ex, why);
   if (!port)
     return s.fail(Step::spawn, "spawn", fmt::format("Cannot use the worker port: {}", why), "a free port for the worker",
                   why, "try --port auto", Outcome::error);
@@ -155,8 +76,8 @@ bool start_worker(Session& s) {
   opts.argv = s.cfg.worker_argv;
   for (auto& a : s.cfg.profile->arguments(params)) opts.argv.push_back(std::move(a));
   if (s.cfg.verbose)
-    opts.on_line = [&obs = s.observer](process::Stream stream, std::string_view text, bool cut) {
-      obs.worker_line({stream, Clock::now(), std::string(text), cut});
+    opts.on_line = [&obs = s.observer, i = s.index](process::Stream stream, std::string_view text, bool cut) {
+      obs.worker_line(i, {stream, Clock::now(), std::string(text), cut});
     };
   std::string error;
   s.child = process::Child::spawn(s.ex, opts, &error);
@@ -167,11 +88,12 @@ bool start_worker(Session& s) {
   return s.pass(Step::spawn, "spawn", fmt::format("Worker started (PID {}, port {})", s.child->pid(), *port));
 }
 
-// Polls readiness with a first interval of a few milliseconds that grows, so that a
-// fast worker is seen at once and a slow one is not hammered.
+// Polls readiness from 1 ms on, each wait a quarter longer than the last (up to 50 ms):
+// a worker that starts fast is seen within a fraction of its start-up time, and one that
+// loads for a minute is asked a few times a second, not hammered.
 asio::awaitable<bool> poll_until_ready(Session& s, Clock::time_point deadline, std::string& why_not) {
   asio::steady_timer timer(s.ex);
-  milliseconds interval(2);
+  std::chrono::microseconds interval(1000);
   for (;;) {
     auto attempt_deadline = std::min(deadline, Clock::now() + milliseconds(2000));
     std::string reason;
@@ -181,7 +103,7 @@ asio::awaitable<bool> poll_until_ready(Session& s, Clock::time_point deadline, s
     if (Clock::now() >= deadline) co_return false;
     timer.expires_at(std::min(deadline, Clock::now() + interval));
     co_await timer.async_wait(asio::use_awaitable);
-    interval = std::min(interval * 2, milliseconds(100));
+    interval = std::min(interval * 5 / 4, std::chrono::microseconds(50'000));
   }
 }
 
@@ -200,7 +122,8 @@ asio::awaitable<bool> wait_ready(Session& s) {
                      fmt::format("Worker did not become ready within {}", seconds(s.cfg.ready_timeout)),
                      "health 200 and ready:true", why_not,
                      fmt::format("try --timeout {}", std::max<long>(60, 2 * s.cfg.ready_timeout.count() / 1000)));
-  co_return s.pass(Step::ready, "ready", fmt::format("Worker is ready! ({} ms)", since(s.step_started).count()));
+  s.result.time_to_ready = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - s.step_started);
+  co_return s.pass(Step::ready, "ready", fmt::format("Worker is ready! ({:.1f} ms)", s.result.time_to_ready->count() / 1000.0));
 }
 
 // 5. The heartbeats, awaited as they arrive.
@@ -219,7 +142,14 @@ asio::awaitable<bool> wait_heartbeats(Session& s) {
     co_return s.fail(Step::heartbeats, "heartbeats",
                      fmt::format("Worker exited while waiting for heartbeats: {}", s.exit_text()),
                      fmt::format("{} heartbeat(s)", n), fmt::format("{}, then the worker {}", got, s.exit_text()), "");
-  if (!std::get<0>(outcome)) {
+  auto wait = std::get<0>(std::move(outcome));
+  if (wait.outcome == hive::HeartbeatWait::Outcome::rejected)
+    co_return s.fail(Step::heartbeats, "heartbeats", fmt::format("Heartbeat rejected by the hive: {}", wait.reason),
+                     fmt::format("heartbeats from {} the hive accepts: a JSON object with the worker id",
+                                 s.result.worker_id),
+                     fmt::format("400 for the body {}", wait.body),
+                     "check the payload the worker sends; the hive log below has every heartbeat it got");
+  if (wait.outcome == hive::HeartbeatWait::Outcome::deadline) {
     std::string others;
     if (s.hive->unknown_worker_heartbeats() > 0)
       others = fmt::format(" ({} from other worker ids)", s.hive->unknown_worker_heartbeats());
@@ -234,12 +164,21 @@ asio::awaitable<bool> wait_heartbeats(Session& s) {
                    fmt::format("{} heartbeat(s) received ({} ms)", got, since(s.step_started).count()));
 }
 
+// A worker that dies mid-request closes its sockets a moment before the kernel tells us it
+// exited, so a request it broke off fails first: that failure is the exit, if one follows.
+constexpr milliseconds exit_after_failure_within{100};
+
 // One endpoint check, unless the worker exits first: then the check fails at once with
 // the exit status, and false stops the flow. A check that fails does not stop the others.
 asio::awaitable<bool> endpoint_step(Session& s, Step step, const char* name, asio::awaitable<CheckResult> check) {
   s.begin(step);
   auto outcome = co_await (std::move(check) || s.child->wait_exit());
-  if (outcome.index() == 1) {
+  bool failed = outcome.index() == 0 && std::get<0>(outcome).outcome == Outcome::fail;
+  if (failed) {
+    asio::steady_timer timer(s.ex, Clock::now() + exit_after_failure_within);
+    co_await (s.child->wait_exit() || timer.async_wait(asio::use_awaitable));
+  }
+  if (outcome.index() == 1 || (failed && s.child->exited())) {
     s.fail(step, name, fmt::format("Worker exited during the {} check: {}", name, s.exit_text()),
            "the worker running until the end of the test", s.exit_text(),
            "run the worker command by hand, or with -v, to see why it stops");
@@ -263,64 +202,37 @@ asio::awaitable<void> check_endpoints(Session& s) {
 
 asio::awaitable<void> run_steps(Session* session) {
   Session& s = *session;
-  if (!check_model(s)) co_return;                 // 1
-  if (!start_hive(s)) co_return;                  // 2
   if (!start_worker(s)) co_return;                // 3
   if (!co_await wait_ready(s)) co_return;         // 4
   if (!co_await wait_heartbeats(s)) co_return;    // 5
   co_await check_endpoints(s);                    // 6
 }
 
-// 7 and 8: stop the worker's whole process group and keep what both sides logged.
+// 8: stop the worker's whole process group and keep what it logged.
 asio::awaitable<void> clean_up(Session* session) {
   Session& s = *session;
-  if (s.child) {
-    s.begin(Step::cleanup);
-    bool had_exited = s.child->exited();
-    auto status = co_await s.child->terminate(s.cfg.grace);
-    s.result.exit_description = had_exited ? status.describe() : fmt::format("stopped: {}", status.describe());
-    auto& log = s.child->log();
-    s.result.worker_log = log.tail(s.cfg.log_lines);
-    s.result.worker_log_total = log.total();
-    s.observer.step_finished(CheckResult{.step = Step::cleanup, .name = "cleanup", .outcome = Outcome::pass,
-                                         .message = fmt::format("Worker {}", s.result.exit_description),
-                                         .duration = since(s.step_started)});
-  }
-  if (s.hive) {
-    s.hive->stop();
-    s.result.hive_log.assign(s.hive->log().begin(), s.hive->log().end());
-  }
-}
-
-int exit_code_of(const RunResult& r) {
-  int code = exit_code::passed;
-  for (const auto& c : r.checks) {
-    if (c.outcome == Outcome::error) return exit_code::setup_error;
-    if (c.outcome == Outcome::fail) code = exit_code::failed;
-    if (c.outcome == Outcome::skip && c.step == Step::model) return exit_code::skipped;
-  }
-  return code;
+  if (!s.child) co_return;
+  s.begin(Step::cleanup);
+  bool had_exited = s.child->exited();
+  auto status = co_await s.child->terminate(s.cfg.grace);
+  s.result.exit_description = had_exited ? status.describe() : fmt::format("stopped: {}", status.describe());
+  if (!had_exited && status.signal == SIGKILL)
+    s.result.exit_description += fmt::format(", still running {} after SIGTERM", seconds(s.cfg.grace));
+  auto& log = s.child->log();
+  s.result.worker_log = log.tail(s.cfg.log_lines);
+  s.result.worker_log_total = log.total();
+  s.observer.step_finished(s.index, CheckResult{.step = Step::cleanup, .name = "cleanup", .outcome = Outcome::pass,
+                                                .message = fmt::format("Worker {}", s.result.exit_description),
+                                                .duration = since(s.step_started)});
 }
 
 }  // namespace
 
-asio::awaitable<RunResult> isolation_test(asio::any_io_executor ex, const Config& config, Observer& observer,
-                                          Event& interrupt, const int& signal) {
-  auto started = Clock::now();
-  // On the heap and reached through a pointer: g++ 12 miscompiles reference variables
-  // and aggregates with reference members that live in a coroutine frame.
-  auto s = std::make_unique<Session>(ex, config, observer);
-  static int sessions = 0;  // distinct ids for every session of this process
-  s->result.worker_id = fmt::format("test-worker-{}-{}", ::getpid(), ++sessions);
-  co_await (run_steps(s.get()) || interrupt.wait());
-  co_await clean_up(s.get());
-  s->result.exit_code = exit_code_of(s->result);
-  if (interrupt.is_set()) {
-    s->result.interrupted_by = signal;
-    s->result.exit_code = 128 + signal;  // 130 for SIGINT, 143 for SIGTERM, as shells report them
-  }
-  s->result.duration = since(started);
-  co_return std::move(s->result);
+asio::awaitable<void> isolation_test(Session* s, Event* interrupt) {
+  co_await (run_steps(s) || interrupt->wait());
+  co_await clean_up(s);
+  s->result.heartbeats = s->hive->heartbeat_count(s->result.worker_id);
+  s->result.duration = since(s->started);
 }
 
 }  // namespace hivetest::flow

@@ -4,6 +4,9 @@
 #include <csignal>
 #include <ctime>
 
+#include <sys/ioctl.h>
+#include <unistd.h>
+
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
@@ -75,6 +78,27 @@ std::string hive_entry(const hive::HiveLogEntry& e) {
   return "";
 }
 
+int terminal_columns(std::FILE* out) {
+  winsize ws{};
+  if (::ioctl(::fileno(out), TIOCGWINSZ, &ws) == 0 && ws.ws_col > 20) return ws.ws_col;
+  return 80;
+}
+
+// Cuts text to at most `columns` terminal columns, counting any non-ASCII character as two.
+std::string fit_columns(const std::string& text, int columns) {
+  int used = 0;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    auto c = static_cast<unsigned char>(text[i]);
+    std::size_t len = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+    int width = c < 0x80 ? 1 : 2;
+    if (used + width > columns) break;
+    used += width;
+    i += len;
+  }
+  return text.substr(0, i);
+}
+
 }  // namespace
 
 std::string HumanReport::paint(std::string_view text, const char* code) const {
@@ -82,56 +106,117 @@ std::string HumanReport::paint(std::string_view text, const char* code) const {
   return fmt::format("\x1b[{}m{}\x1b[0m", code, text);
 }
 
-void HumanReport::header() {
-  fmt::print(out_, "🧪 Worker Isolation Test\n{}\n\n", rule);
+void HumanReport::suite_started(const std::vector<std::string>& worker_ids) {
+  auto now = std::chrono::steady_clock::now();
+  for (const auto& id : worker_ids) rows_.push_back({id, "waiting", "", now, false});
+  if (many())
+    fmt::print(out_, "🧪 Worker Isolation Test ({} workers)\n{}\n\n", rows_.size(), rule);
+  else
+    fmt::print(out_, "🧪 Worker Isolation Test\n{}\n\n", rule);
+  // A board taller than the screen cannot be redrawn in place: then a line per event.
+  winsize ws{};
+  if (::ioctl(::fileno(out_), TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 && rows_.size() + 4 > ws.ws_row)
+    live_board_ = false;
+  if (many() && live_board_) {
+    for (std::size_t i = 0; i < rows_.size(); ++i) fmt::print(out_, "\n");
+    board_drawn_ = true;
+    for (std::size_t i = 0; i < rows_.size(); ++i) draw_row(i);
+  }
   std::fflush(out_);
 }
 
-void HumanReport::step_started(Step step) {
-  fmt::print(out_, "{}\n", announce(step));
+// Rewrites one board row in place: up to it, clear it, write it, back down. A row
+// never wraps, or the cursor arithmetic would be off.
+void HumanReport::draw_row(std::size_t worker) {
+  const auto& row = rows_[worker];
+  auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - row.started);
+  std::size_t up = rows_.size() - worker;
+  std::string text = fmt::format("{:<24} {:<18} {:>7} ms  {}", row.id, row.phase, elapsed.count(),
+                                 printable(row.last_event, 1000));
+  fmt::print(out_, "\x1b[{}A\r\x1b[2K{}\x1b[{}B\r", up, fit_columns(text, terminal_columns(out_) - 1), up);
+}
+
+void HumanReport::step_started(std::size_t worker, Step step) {
+  if (!many()) {
+    fmt::print(out_, "{}\n", announce(step));
+  } else if (live_board_) {
+    rows_[worker].phase = summary_name(step);
+    draw_row(worker);
+  } else {
+    fmt::print(out_, "[{}] {}\n", rows_[worker].id, announce(step));
+  }
   std::fflush(out_);
 }
 
-void HumanReport::step_finished(const flow::CheckResult& c) {
+void HumanReport::print_check(const flow::CheckResult& c, const std::string& prefix) {
   switch (c.outcome) {
     case Outcome::pass:
-      fmt::print(out_, "{} {}\n", is_setup(c.step) ? "✓" : "✅", paint(c.message, "32"));
+      fmt::print(out_, "{}{} {}\n", prefix, is_setup(c.step) ? "✓" : "✅", paint(c.message, "32"));
       break;
     case Outcome::skip:
-      fmt::print(out_, "⚠️  {}\n", paint(c.message, "33"));
+      fmt::print(out_, "{}⚠️  {}\n", prefix, paint(c.message, "33"));
       if (c.step == Step::model) {
-        fmt::print(out_, "   Skipping test\n");
-        if (!c.hint.empty()) fmt::print(out_, "   💡 {}\n", c.hint);
+        fmt::print(out_, "{}   Skipping test\n", prefix);
+        if (!c.hint.empty()) fmt::print(out_, "{}   💡 {}\n", prefix, c.hint);
       }
       break;
     case Outcome::fail:
     case Outcome::error:
-      fmt::print(out_, "❌ {}\n", paint(c.message, "31"));
-      if (!c.expected.empty()) fmt::print(out_, "   expected: {}\n", printable(c.expected, 500));
-      if (!c.got.empty()) fmt::print(out_, "   got:      {}\n", printable(c.got, 500));
-      if (!c.hint.empty()) fmt::print(out_, "   💡 {}\n", c.hint);
+      fmt::print(out_, "{}❌ {}\n", prefix, paint(c.message, "31"));
+      if (!c.expected.empty()) fmt::print(out_, "{}   expected: {}\n", prefix, printable(c.expected, 500));
+      if (!c.got.empty()) fmt::print(out_, "{}   got:      {}\n", prefix, printable(c.got, 500));
+      if (!c.hint.empty()) fmt::print(out_, "{}   💡 {}\n", prefix, c.hint);
       break;
+  }
+}
+
+void HumanReport::step_finished(std::size_t worker, const flow::CheckResult& c) {
+  if (!many()) {
+    print_check(c, "");
+  } else if (live_board_) {
+    auto& row = rows_[worker];
+    row.failed = row.failed || c.outcome == Outcome::fail || c.outcome == Outcome::error;
+    if (row.failed) row.phase = "FAILED";
+    else if (c.step == Step::cleanup) row.phase = "passed";
+    row.last_event = c.message;
+    draw_row(worker);
+  } else {
+    print_check(c, fmt::format("[{}] ", rows_[worker].id));
   }
   std::fflush(out_);
 }
 
-void HumanReport::worker_line(const process::LogLine& line) {
-  fmt::print(out_, "   {} {}{}\n", paint(line.stream == process::Stream::err ? "[worker:err]" : "[worker:out]", "2"),
+void HumanReport::worker_line(std::size_t worker, const process::LogLine& line) {
+  if (many() && live_board_) return;  // the board owns the screen; the logs come at the end
+  std::string who = many() ? fmt::format("[{}] ", rows_[worker].id) : "";
+  fmt::print(out_, "   {}{} {}{}\n", who, paint(line.stream == process::Stream::err ? "[worker:err]" : "[worker:out]", "2"),
              printable(line.text), line.cut ? " [cut]" : "");
   std::fflush(out_);
 }
 
-void HumanReport::finish(const flow::RunResult& r) {
+void HumanReport::finish(const flow::SuiteResult& r) {
   if (r.interrupted_by)
-    fmt::print(out_, "\n🛑 Interrupted by {} — worker cleaned up\n",
+    fmt::print(out_, "\n🛑 Interrupted by {} — workers cleaned up\n",
                r.interrupted_by == SIGINT ? "Ctrl-C" : fmt::format("SIG{}", sigabbrev_np(r.interrupted_by)));
+  if (many())
+    finish_many(r);
+  else
+    finish_one(r);
+  print_verdict(r);
+  std::fflush(out_);
+}
 
-  if (!r.hive_log.empty() || r.pid) {
-    fmt::print(out_, "\n📋 Hive server logs:\n");
-    if (r.hive_log.empty()) fmt::print(out_, "   (nothing received)\n");
-    for (const auto& e : r.hive_log) fmt::print(out_, "   [{}] {}\n", clock_time(e.wall), hive_entry(e));
-  }
+void HumanReport::print_hive_log(const flow::SuiteResult& r) {
+  fmt::print(out_, "\n📋 Hive server logs:\n");
+  if (r.hive_log.empty()) fmt::print(out_, "   (nothing received)\n");
+  for (const auto& e : r.hive_log) fmt::print(out_, "   [{}] {}\n", clock_time(e.wall), hive_entry(e));
+}
+
+void HumanReport::finish_one(const flow::SuiteResult& suite) {
+  if (suite.runs.empty()) return;
+  const auto& r = suite.runs.front();
   if (r.pid) {
+    print_hive_log(suite);
     fmt::print(out_, "\n📋 Worker logs (last {} of {} lines):\n", r.worker_log.size(), r.worker_log_total);
     if (r.worker_log.empty()) fmt::print(out_, "   (no output)\n");
     for (const auto& l : r.worker_log)
@@ -148,14 +233,59 @@ void HumanReport::finish(const flow::RunResult& r) {
     if (c.outcome == Outcome::fail || c.outcome == Outcome::error) fmt::print(out_, ": {}", printable(c.message, 300));
     fmt::print(out_, "\n");
   }
-  fmt::print(out_, "⏱️  Total {} ms\n\n", r.duration.count());
+  print_resources(suite);
+}
 
-  const auto* failure = r.first_failure();
+void HumanReport::finish_many(const flow::SuiteResult& suite) {
+  print_hive_log(suite);
+  // The logs of the workers that did not pass: those are the ones worth reading.
+  for (const auto& r : suite.runs) {
+    if (r.exit_code == flow::exit_code::passed || r.worker_log.empty()) continue;
+    fmt::print(out_, "\n📋 Worker {} logs (last {} of {} lines):\n", r.worker_id, r.worker_log.size(), r.worker_log_total);
+    for (const auto& l : r.worker_log)
+      fmt::print(out_, "   {} {}{}\n", l.stream == process::Stream::err ? "[err]" : "[out]", printable(l.text),
+                 l.cut ? " [cut]" : "");
+  }
+
+  fmt::print(out_, "\n📊 Test Summary\n{}\n", rule);
+  fmt::print(out_, "{:<24} {:<8} {:>9} {:>10} {:>6} {:>8} {:>9}\n", "worker", "result", "ready ms", "heartbeats",
+             "tokens", "ttft ms", "total ms");
+  std::size_t passed = 0, failed = 0, skipped = 0;
+  for (const auto& r : suite.runs) {
+    const char* result = r.exit_code == flow::exit_code::passed    ? "pass"
+                         : r.exit_code == flow::exit_code::skipped ? "skip"
+                         : r.exit_code == flow::exit_code::setup_error ? "error"
+                                                                       : "FAIL";
+    passed += r.exit_code == flow::exit_code::passed;
+    skipped += r.exit_code == flow::exit_code::skipped;
+    failed += r.exit_code != flow::exit_code::passed && r.exit_code != flow::exit_code::skipped;
+    auto ms = [](auto d) {
+      return d ? fmt::format("{:.1f}", std::chrono::duration<double, std::milli>(*d).count()) : std::string("-");
+    };
+    std::optional<std::chrono::milliseconds> ttft;
+    if (r.inference && r.inference->tokens) ttft = r.inference->time_to_first_token;
+    fmt::print(out_, "{:<24} {:<8} {:>9} {:>10} {:>6} {:>8} {:>9}\n", r.worker_id, result, ms(r.time_to_ready),
+               r.heartbeats, r.inference ? r.inference->tokens : 0, ms(ttft), r.duration.count());
+    if (const auto* f = r.first_failure())
+      fmt::print(out_, "   ❌ {}: {}\n", printable(r.label, 80), printable(f->message, 300));
+  }
+  fmt::print(out_, "\n{} passed, {} failed, {} skipped of {} workers\n", passed, failed, skipped, suite.runs.size());
+  print_resources(suite);
+}
+
+void HumanReport::print_resources(const flow::SuiteResult& r) {
+  fmt::print(out_, "⏱️  Total {} ms · hivetest CPU {:.1f} ms · peak RSS {:.1f} MiB\n\n", r.duration.count(),
+             r.cpu_time.count() / 1000.0, r.peak_rss_kib / 1024.0);
+}
+
+void HumanReport::print_verdict(const flow::SuiteResult& r) {
   if (r.interrupted_by) {
     fmt::print(out_, "{}\n", paint("🛑 Isolation test INTERRUPTED", "1;33"));
-    std::fflush(out_);
     return;
   }
+  const flow::CheckResult* failure = nullptr;
+  for (const auto& run : r.runs)
+    if (!failure) failure = run.first_failure();
   switch (r.exit_code) {
     case flow::exit_code::passed:
       fmt::print(out_, "{}\n", paint("✅ Isolation test complete - ALL TESTS PASSED!", "1;32"));
@@ -167,7 +297,6 @@ void HumanReport::finish(const flow::RunResult& r) {
       fmt::print(out_, "{}\n", paint(fmt::format("❌ Isolation test FAILED: {}", failure ? printable(failure->message, 300) : "see above"), "1;31"));
       if (failure && !failure->hint.empty()) fmt::print(out_, "   💡 {}\n", failure->hint);
   }
-  std::fflush(out_);
 }
 
 }  // namespace hivetest::report

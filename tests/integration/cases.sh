@@ -1,86 +1,7 @@
 #!/usr/bin/env bash
 # Integration cases: the real hivetest against the real reference worker, one case per call.
 # Usage: HIVETEST=… REFERENCE_WORKER=… TINY_MODEL=… cases.sh CASE
-# Nothing here sleeps: every wait reads an output line, a process exit or a socket, with a deadline.
-set -u
-: "${HIVETEST:?}" "${REFERENCE_WORKER:?}" "${TINY_MODEL:?}"
-
-WORK=$(mktemp -d)
-BG=""
-MODEL=$TINY_MODEL         # the model a case runs with
-MARK="case-$$-$RANDOM"  # in the worker's --model-ref, to find its processes by command line
-cleanup() {
-  [[ -n $BG ]] && kill -KILL "$BG" 2>/dev/null
-  pkill -KILL -f -- "$MARK" 2>/dev/null
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-fail() {
-  echo "FAIL: $*"
-  if [[ -f $WORK/out ]]; then echo "--- hivetest output (last 80 lines):"; tail -n 80 "$WORK/out"; fi
-  exit 1
-}
-
-now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
-
-# Runs hivetest in the foreground on auto ports; output in $WORK/out, status in $rc, time in $elapsed_ms.
-run() {
-  local t0; t0=$(now_ms)
-  "$HIVETEST" --no-color --port auto --hive-port auto --model "$MODEL" --model-ref "$MARK" "$@" >"$WORK/out" 2>&1
-  rc=$?
-  elapsed_ms=$(( $(now_ms) - t0 ))
-}
-
-# Runs hivetest in the background; its output is read line by line with wait_line.
-start_bg() {
-  mkfifo "$WORK/fifo"
-  "$HIVETEST" --no-color --port auto --hive-port auto --model "$MODEL" --model-ref "$MARK" "$@" >"$WORK/fifo" 2>&1 &
-  BG=$!
-  exec 3<"$WORK/fifo"
-  : >"$WORK/out"
-}
-
-# Reads the background run's output until a line contains $1, for at most $2 seconds; sets LINE.
-wait_line() {
-  local deadline=$(( $(date +%s) + $2 )) left line
-  while left=$(( deadline - $(date +%s) )); (( left > 0 )); do
-    IFS= read -r -t "$left" line <&3 || break
-    printf '%s\n' "$line" >>"$WORK/out"
-    if [[ $line == *"$1"* ]]; then LINE=$line; return 0; fi
-  done
-  fail "no output line with '$1' within $2 s"
-}
-
-# Waits for the background run to end (its output to close), then sets rc.
-finish_bg() {
-  timeout 30 cat <&3 >>"$WORK/out"
-  wait "$BG"; rc=$?
-  BG=""
-  exec 3<&-
-}
-
-expect_rc() { [[ $rc == "$1" ]] || fail "exit status $rc, expected $1"; }
-expect_out() { grep -qF -- "$1" "$WORK/out" || fail "output lacks: $1"; }
-worker_pid() { sed -n 's/.*Worker started (PID \([0-9]*\).*/\1/p' "$WORK/out" | head -n 1; }
-
-# No process of the worker's group, and none with this case's mark, is left.
-expect_nothing_left() {
-  local pgid; pgid=$(worker_pid)
-  [[ -n $pgid ]] || fail "no worker PID in the output"
-  if kill -0 -- "-$pgid" 2>/dev/null; then fail "process group $pgid still has: $(pgrep -a -g "$pgid")"; fi
-  if pgrep -f -- "$MARK" >/dev/null; then fail "worker processes left: $(pgrep -a -f -- "$MARK")"; fi
-}
-
-# A listener on a free port, held until the case ends; sets HELD_PORT.
-hold_port() {
-  coproc HOLDER { python3 -c 'import socket,sys
-s=socket.socket(); s.bind(("127.0.0.1",0)); s.listen()
-print(s.getsockname()[1], flush=True); sys.stdin.read()'; }
-  read -r -t 10 HELD_PORT <&"${HOLDER[0]}" || fail "could not hold a port"
-}
-
-rw() { printf '%q ' "$REFERENCE_WORKER" "$@"; }
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 case_passes_with_inference_api_v1() {
   run --worker "$(rw --inference-api v1)"
@@ -264,7 +185,7 @@ case_real_clients_against_the_mock_hive() {
 }
 
 case_bad_usage_gives_2() {
-  for args in "--port abc" "--hive-port 70000" "--no-such-option" "--timeout -1" "--workers 2" \
+  for args in "--port abc" "--hive-port 70000" "--no-such-option" "--timeout -1" "--workers 0" \
               "--profile nope" "--format yaml" "--worker 'unterminated"; do
     eval "\"\$HIVETEST\" $args" >"$WORK/out" 2>&1; rc=$?
     [[ $rc == 2 ]] || fail "'$args' gave exit $rc, expected 2"
@@ -301,7 +222,50 @@ case_hostile_worker_output_stays_printable() {
   expect_out "[cut]"
 }
 
-name=${1:?usage: cases.sh CASE}
-declare -F "case_$name" >/dev/null || fail "no such case: $name"
-"case_$name"
-echo "ok: $name"
+case_many_workers_at_once() {
+  run --workers 64 --max-tokens 5
+  expect_rc 0
+  expect_out "64 passed, 0 failed, 0 skipped of 64 workers"
+  expect_out "hivetest CPU"
+  [[ $(grep -c '^test-worker-.* pass ' "$WORK/out") == 64 ]] || fail "not 64 rows in the final table"
+  [[ $(grep -c 'Heartbeat #1 from worker' "$WORK/out") == 64 ]] || fail "not 64 heartbeats in the hive log"
+  expect_nothing_left
+}
+
+case_max_parallel_limits_workers_at_a_time() {
+  run --workers 6 --max-parallel 2 --max-tokens 3
+  expect_rc 0
+  expect_out "6 passed, 0 failed, 0 skipped of 6 workers"
+}
+
+case_matrix_with_a_failing_worker_exits_1_and_names_it() {
+  cat >"$WORK/matrix.json" <<JSON
+{"workers": [
+  {"name": "v1 worker", "worker": "$(rw --inference-api v1)", "max_tokens": 4},
+  {"name": "nested heartbeats", "worker": "$(rw --heartbeat-shape nested)", "prompt": "Hello"},
+  {"name": "broken worker", "worker": "sh -c 'echo cannot load >&2; exit 5'", "timeout": 5}
+]}
+JSON
+  run --matrix "$WORK/matrix.json"
+  expect_rc 1
+  expect_out "2 passed, 1 failed, 0 skipped of 3 workers"
+  expect_out "broken worker: Worker exited before it was ready: exited with status 5"
+  expect_out "cannot load"
+}
+
+case_bad_matrix_names_the_line_and_field() {
+  printf '[\n  {"worker": "x"},\n  {"worker": "y",\n   "timeout": "soon"}\n]\n' >"$WORK/bad.json"
+  run --matrix "$WORK/bad.json"
+  expect_rc 2
+  expect_out "bad.json:4: workers[1].timeout: expected a number"
+  printf '[{"wroker": "x"}]' >"$WORK/typo.json"
+  run --matrix "$WORK/typo.json"
+  expect_rc 2
+  expect_out 'typo.json:1: workers[0].wroker: unknown field'
+  printf '[{"worker": ' >"$WORK/cut.json"
+  run --matrix "$WORK/cut.json"
+  expect_rc 2
+  expect_out "cut.json"
+}
+
+run_case "$@"

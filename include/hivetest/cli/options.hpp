@@ -4,14 +4,15 @@
 #include <optional>
 #include <string>
 
-#include "hivetest/flow/isolation_test.hpp"
+#include "hivetest/flow/suite.hpp"
+#include "hivetest/report/reporter.hpp"
 
 namespace hivetest::cli {
 
 struct Options {
-  flow::Config flow;
-  std::string format = "human";
-  bool color = false;
+  flow::SuitePlan plan;
+  report::ReportOptions report;
+  std::string junit;  // also write JUnit XML here, when set
 };
 
 struct Parsed {

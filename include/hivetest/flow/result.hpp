@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <vector>
@@ -39,30 +40,45 @@ namespace exit_code {
 constexpr int passed = 0, failed = 1, setup_error = 2, skipped = 77, interrupted = 130, terminated = 143;
 }
 
+// One worker's run.
 struct RunResult {
   std::string worker_id;
+  std::string label;                            // what the worker is: its command, or the matrix entry's name
   std::optional<int> pid;
   uint16_t worker_port = 0;
   std::vector<CheckResult> checks;
   std::optional<InferenceStats> inference;
+  std::optional<std::chrono::microseconds> time_to_ready;  // spawn to ready
+  std::size_t heartbeats = 0;                   // received from this worker
   std::vector<process::LogLine> worker_log;     // the last lines
   std::size_t worker_log_total = 0;             // lines ever written
-  std::vector<hive::HiveLogEntry> hive_log;
   std::string exit_description;                 // how the worker ended
-  int interrupted_by = 0;                       // the signal, when interrupted
   int exit_code = exit_code::passed;
   std::chrono::milliseconds duration{0};
 
   const CheckResult* first_failure() const;
 };
 
-// What the flow tells as it goes, for live output.
+// Every worker's run, and what the one mock hive saw.
+struct SuiteResult {
+  std::vector<RunResult> runs;
+  std::vector<hive::HiveLogEntry> hive_log;
+  std::size_t unknown_worker_heartbeats = 0;
+  int interrupted_by = 0;  // the signal, when interrupted
+  int exit_code = exit_code::passed;
+  std::chrono::milliseconds duration{0};
+  std::chrono::microseconds cpu_time{0};  // hivetest's own, user and system
+  std::size_t peak_rss_kib = 0;           // hivetest's own
+};
+
+// What the flow tells as it goes, for live output; `worker` indexes SuiteResult::runs.
 class Observer {
  public:
   virtual ~Observer() = default;
-  virtual void step_started(Step step) = 0;
-  virtual void step_finished(const CheckResult& check) = 0;
-  virtual void worker_line(const process::LogLine& line) = 0;  // only under --verbose
+  virtual void suite_started(const std::vector<std::string>& worker_ids) = 0;
+  virtual void step_started(std::size_t worker, Step step) = 0;
+  virtual void step_finished(std::size_t worker, const CheckResult& check) = 0;
+  virtual void worker_line(std::size_t worker, const process::LogLine& line) = 0;  // only under --verbose
 };
 
 }  // namespace hivetest::flow

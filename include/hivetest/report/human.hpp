@@ -2,25 +2,47 @@
 #pragma once
 
 #include <cstdio>
+#include <string>
+#include <vector>
 
-#include "hivetest/flow/result.hpp"
+#include "hivetest/report/reporter.hpp"
 
 namespace hivetest::report {
 
-class HumanReport : public flow::Observer {
+// One worker: the classic step-by-step output. Several: a line per event prefixed by
+// the worker id, or a live board on a terminal; then a table of every worker.
+class HumanReport : public Reporter {
  public:
-  HumanReport(std::FILE* out, bool color) : out_(out), color_(color) {}
-  void header();
-  void step_started(flow::Step step) override;
-  void step_finished(const flow::CheckResult& check) override;
-  void worker_line(const process::LogLine& line) override;
-  // Step 7 and the summary.
-  void finish(const flow::RunResult& result);
+  HumanReport(std::FILE* out, bool color, bool live_board) : out_(out), color_(color), live_board_(live_board) {}
+  void suite_started(const std::vector<std::string>& worker_ids) override;
+  void step_started(std::size_t worker, flow::Step step) override;
+  void step_finished(std::size_t worker, const flow::CheckResult& check) override;
+  void worker_line(std::size_t worker, const process::LogLine& line) override;
+  void finish(const flow::SuiteResult& result) override;
 
  private:
+  struct Row {
+    std::string id;
+    std::string phase;
+    std::string last_event;
+    std::chrono::steady_clock::time_point started;
+    bool failed;
+  };
   std::string paint(std::string_view text, const char* code) const;
+  bool many() const { return rows_.size() > 1; }
+  void print_check(const flow::CheckResult& c, const std::string& prefix);
+  void draw_row(std::size_t worker);
+  void finish_one(const flow::SuiteResult& r);
+  void finish_many(const flow::SuiteResult& r);
+  void print_hive_log(const flow::SuiteResult& r);
+  void print_verdict(const flow::SuiteResult& r);
+  void print_resources(const flow::SuiteResult& r);
+
   std::FILE* out_;
   bool color_;
+  bool live_board_;
+  std::vector<Row> rows_;
+  bool board_drawn_ = false;
 };
 
 }  // namespace hivetest::report

@@ -1,0 +1,61 @@
+// One worker's session of the flow: what it owns, so that cleanup reaches it on every path.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <asio/any_io_executor.hpp>
+
+#include "hivetest/flow/endpoint_checks.hpp"
+#include "hivetest/flow/isolation_test.hpp"
+#include "hivetest/flow/result.hpp"
+#include "hivetest/hive/mock_hive.hpp"
+#include "hivetest/process/child.hpp"
+
+namespace hivetest::flow {
+
+// Hands out worker ports: the one asked for, counting up for each further worker and
+// (with several workers) skipping ports in use, or ports the kernel picks.
+class PortPicker {
+ public:
+  PortPicker(std::optional<uint16_t> first, bool skip_in_use) : next_(first), skip_in_use_(skip_in_use) {}
+  // A free port, or nullopt with `why` set.
+  std::optional<uint16_t> pick(asio::any_io_executor ex, std::string& why);
+
+ private:
+  std::optional<uint16_t> next_;
+  bool skip_in_use_;
+};
+
+// Sessions live on the heap and are reached through pointers: g++ 12 miscompiles
+// reference variables and aggregates with reference members kept in a coroutine frame.
+struct Session {
+  using Clock = std::chrono::steady_clock;
+
+  asio::any_io_executor ex;
+  const Config& cfg;
+  Observer& observer;
+  std::size_t index;
+  RunResult result;
+  hive::MockHive* hive = nullptr;  // shared by every session of the suite
+  PortPicker* ports = nullptr;
+  std::unique_ptr<process::Child> child;
+  Clock::time_point started = Clock::now();
+  Clock::time_point step_started = started;
+
+  Session(asio::any_io_executor e, const Config& c, Observer& o, std::size_t i) : ex(e), cfg(c), observer(o), index(i) {}
+
+  void begin(Step step);
+  // Records the step's outcome; true when the flow may go on.
+  bool finish(CheckResult c);
+  bool pass(Step step, std::string name, std::string message);
+  bool fail(Step step, std::string name, std::string message, std::string expected, std::string got,
+            std::string hint, Outcome outcome = Outcome::fail);
+  Endpoint endpoint() const { return Endpoint{ex, result.worker_port, cfg}; }
+  // Why the worker is gone, for messages about a worker that exited mid-step.
+  std::string exit_text() const;
+};
+
+}  // namespace hivetest::flow

@@ -1,0 +1,29 @@
+// The flow for every worker at once: one mock hive, many sessions on one event loop.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <vector>
+
+#include <asio/any_io_executor.hpp>
+#include <asio/awaitable.hpp>
+
+#include "hivetest/flow/isolation_test.hpp"
+#include "hivetest/flow/result.hpp"
+#include "hivetest/util/event.hpp"
+
+namespace hivetest::flow {
+
+struct SuitePlan {
+  std::vector<Config> workers;
+  std::optional<uint16_t> hive_port = 19200;  // nullopt = auto
+  std::chrono::milliseconds hive_head_timeout{10'000};  // a hive client's request head must arrive within this
+  std::size_t max_parallel = 0;               // 0 = all at once
+};
+
+// Runs SPEC.md §1 for every worker; cleanup happens on every path. `interrupt`, set by a
+// signal handler, stops every session at its current step; `signal` says which it was.
+asio::awaitable<SuiteResult> run_suite(asio::any_io_executor ex, const SuitePlan& plan, Observer& observer,
+                                       Event& interrupt, const int& signal);
+
+}  // namespace hivetest::flow

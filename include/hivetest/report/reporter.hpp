@@ -1,0 +1,27 @@
+// What every report does: follow the flow as it goes, then render the whole result.
+#pragma once
+
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "hivetest/flow/result.hpp"
+
+namespace hivetest::report {
+
+class Reporter : public flow::Observer {
+ public:
+  virtual void finish(const flow::SuiteResult& result) = 0;
+};
+
+struct ReportOptions {
+  std::string format = "human";  // human, tap or json
+  bool color = false;
+  bool live_board = false;       // redraw a line per worker in place (stdout is a terminal)
+};
+
+// The reporter for a format, writing the report to `out` and progress to `progress`;
+// nullptr for an unknown format.
+std::unique_ptr<Reporter> make_reporter(const ReportOptions& opts, std::FILE* out, std::FILE* progress);
+
+}  // namespace hivetest::report
