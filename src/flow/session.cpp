@@ -38,7 +38,9 @@ std::optional<uint16_t> PortPicker::pick(asio::any_io_executor ex, std::string& 
     probe.open(ep.protocol(), ec);
     if (!ec) probe.set_option(asio::ip::tcp::acceptor::reuse_address(true), ec);
     if (!ec) probe.bind(ep, ec);
-    return ec ? 0 : probe.local_endpoint(ec).port();
+    if (ec) return 0;
+    uint16_t bound = probe.local_endpoint(ec).port();
+    return !ec && given_.insert(bound).second ? bound : 0;
   };
   std::error_code ec;
   if (!next_) {
@@ -53,12 +55,13 @@ std::optional<uint16_t> PortPicker::pick(asio::any_io_executor ex, std::string& 
       if (auto port = try_bind(candidate, ec)) return port;
     }
     if (auto port = try_bind(0, ec)) return port;
-    why = ec.message();
+    why = ec ? ec.message() : "no port free that was not handed out already";
     return std::nullopt;
   }
   for (int attempts = 0; attempts < 1000 && *next_ != 0; ++attempts) {
     uint16_t candidate = (*next_)++;
     if (auto port = try_bind(candidate, ec)) return port;
+    if (!ec) continue;  // handed out already
     if (ec != asio::error::address_in_use || !skip_in_use_) {
       why = ec == asio::error::address_in_use ? fmt::format("port {} in use", candidate) : ec.message();
       return std::nullopt;

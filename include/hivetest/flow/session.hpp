@@ -4,6 +4,7 @@
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 
 #include <asio/any_io_executor.hpp>
@@ -27,6 +28,9 @@ class PortPicker {
  private:
   std::optional<uint16_t> next_;
   bool skip_in_use_;
+  // A port handed out stays free to a probe until its worker binds it: never hand it out
+  // twice (one entry per worker).
+  std::set<uint16_t> given_;
 };
 
 // Sessions live on the heap and are reached through pointers: g++ 12 miscompiles
