@@ -274,6 +274,23 @@ TEST_CASE("a keep-alive connection that starts its next request too slowly is cu
   });
 }
 
+TEST_CASE("a body that never follows its 100 Continue is cut at the body deadline") {
+  run_test([](asio::any_io_executor ex) -> asio::awaitable<void> {
+    http::ServerOptions opts;
+    opts.body_timeout = 150ms;
+    auto server = echo_server(ex, opts);
+    auto s = co_await connect(ex, server->port());
+    std::string head = "POST /echo HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n";
+    co_await asio::async_write(s, asio::buffer(head), asio::use_awaitable);
+    std::string interim(25, '\0');
+    co_await asio::async_read(s, asio::buffer(interim), asio::use_awaitable);
+    CHECK(interim == "HTTP/1.1 100 Continue\r\n\r\n");
+    auto t0 = Clock::now();
+    CHECK((co_await read_all(s)).empty());
+    CHECK(Clock::now() - t0 < 2s);
+  });
+}
+
 TEST_CASE("after an error answer the server reads what the client still sends, then closes cleanly") {
   run_test([](asio::any_io_executor ex) -> asio::awaitable<void> {
     auto server = echo_server(ex);
