@@ -11,10 +11,7 @@
 
 #include "hivetest/cli/matrix.hpp"
 #include "hivetest/process/child.hpp"
-
-#ifndef HIVETEST_VERSION
-#define HIVETEST_VERSION "unknown"
-#endif
+#include "hivetest/version.hpp"
 
 namespace hivetest::cli {
 
@@ -83,7 +80,7 @@ Parsed parse(int argc, char** argv) {
 
   CLI::App app{"hivetest: tests an LLM inference worker in isolation against a mock hive.\n"
                "With no options it runs the whole flow against the bundled reference worker and tiny model."};
-  app.set_version_flag("--version", std::string("hivetest ") + HIVETEST_VERSION);
+  app.set_version_flag("--version", std::string("hivetest ") + version);
   app.add_option("--worker", worker, "worker command, split like a shell would but run without one")
       ->default_str(bundled.worker.empty() ? "reference-worker" : "bundled reference-worker");
   app.add_option("--model", f.model, "model file (GGUF)")

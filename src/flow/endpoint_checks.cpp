@@ -142,7 +142,7 @@ asio::awaitable<CheckResult> check_health(const Endpoint& w) {
 }
 
 asio::awaitable<CheckResult> check_ready_endpoint(const Endpoint& w) {
-  auto c = make(Step::ready_endpoint, "ready");
+  auto c = make(Step::ready_endpoint, "ready-endpoint");
   const auto& path = w.config.profile->ready_path;
   if (path.empty()) {
     c.outcome = Outcome::skip;

@@ -176,7 +176,7 @@ asio::awaitable<void> check_endpoints(Session& s) {
   auto w = s.endpoint();
   InferenceStats stats;
   bool running = co_await endpoint_step(s, Step::health, "health", check_health(w)) &&
-                 co_await endpoint_step(s, Step::ready_endpoint, "ready", check_ready_endpoint(w)) &&
+                 co_await endpoint_step(s, Step::ready_endpoint, "ready-endpoint", check_ready_endpoint(w)) &&
                  co_await endpoint_step(s, Step::progress, "loading-progress", check_loading_progress(w)) &&
                  co_await endpoint_step(s, Step::inference, "inference", check_inference(w, stats));
   s.result.inference = stats;

@@ -24,4 +24,7 @@ struct ReportOptions {
 // nullptr for an unknown format.
 std::unique_ptr<Reporter> make_reporter(const ReportOptions& opts, std::FILE* out, std::FILE* progress);
 
+// hivetest's exit code for a result under this format (TAP has its own, see tap.hpp).
+int exit_code_for(const ReportOptions& opts, const flow::SuiteResult& result);
+
 }  // namespace hivetest::report
