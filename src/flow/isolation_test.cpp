@@ -28,6 +28,10 @@ namespace {
 
 milliseconds since(Clock::time_point t) { return std::chrono::duration_cast<milliseconds>(Clock::now() - t); }
 
+// The exit watch also ends when an interruption cancels the step: then the worker is
+// still running, and the step records nothing.
+bool interrupted(const Session& s, std::size_t winner) { return winner == 1 && !s.child->exited(); }
+
 std::string seconds(milliseconds d) {
   if (d.count() % 1000 == 0) return fmt::format("{}s", d.count() / 1000);
   return fmt::format("{:.1f}s", d.count() / 1000.0);
@@ -112,6 +116,7 @@ asio::awaitable<bool> wait_ready(Session& s) {
   auto deadline = Clock::now() + s.cfg.ready_timeout;
   std::string why_not;
   auto outcome = co_await (poll_until_ready(s, deadline, why_not) || s.child->wait_exit());
+  if (interrupted(s, outcome.index())) co_return false;
   if (outcome.index() == 1)
     co_return s.fail(Step::ready, "ready", fmt::format("Worker exited before it was ready: {}", s.exit_text()),
                      "the worker running until it is ready", s.exit_text(),
@@ -136,6 +141,7 @@ asio::awaitable<bool> wait_heartbeats(Session& s) {
   }
   auto deadline = Clock::now() + s.cfg.heartbeat_timeout;
   auto outcome = co_await (s.hive->wait_heartbeats(s.result.worker_id, n, deadline) || s.child->wait_exit());
+  if (interrupted(s, outcome.index())) co_return false;
   auto got = s.hive->heartbeat_count(s.result.worker_id);
   if (outcome.index() == 1)
     co_return s.fail(Step::heartbeats, "heartbeats",
@@ -161,6 +167,7 @@ asio::awaitable<bool> wait_heartbeats(Session& s) {
 asio::awaitable<bool> endpoint_step(Session& s, Step step, const char* name, asio::awaitable<CheckResult> check) {
   s.begin(step);
   auto outcome = co_await (std::move(check) || s.child->wait_exit());
+  if (interrupted(s, outcome.index())) co_return false;
   if (outcome.index() == 1) {
     s.fail(step, name, fmt::format("Worker exited during the {} check: {}", name, s.exit_text()),
            "the worker running until the end of the test", s.exit_text(),

@@ -56,18 +56,21 @@ void diagnostics(std::string& out, const std::string& indent, const CheckResult&
   out += indent + "  ...\n";
 }
 
+// A point is named by its check alone, so that a CI system sees the same test from run to
+// run; what happened goes in a comment after it, the reason of a skip, or the YAML block.
 void test_point(std::string& out, const std::string& indent, std::size_t number, const CheckResult& c,
                 const RunResult& r) {
   switch (c.outcome) {
     case Outcome::pass:
-      out += fmt::format("{}ok {} - {}: {}\n", indent, number, tap_text(c.name), tap_text(c.message));
+      out += fmt::format("{}ok {} - {}\n", indent, number, tap_text(c.name));
+      out += fmt::format("{}# {}\n", indent, printable(c.message, max_description));
       break;
     case Outcome::skip:
       out += fmt::format("{}ok {} - {} # SKIP {}\n", indent, number, tap_text(c.name), tap_text(c.message));
       break;
     case Outcome::fail:
     case Outcome::error:
-      out += fmt::format("{}not ok {} - {}: {}\n", indent, number, tap_text(c.name), tap_text(c.message));
+      out += fmt::format("{}not ok {} - {}\n", indent, number, tap_text(c.name));
       diagnostics(out, indent, c, r);
       break;
   }
@@ -85,10 +88,12 @@ const CheckResult* first_with(const RunResult& r, Outcome outcome) {
   return nullptr;
 }
 
-// A worker's run as a subtest, closed by its correlated point.
+// A worker's run as a subtest, closed by its correlated point, named by the worker's label
+// (the worker id holds a process id: it changes from run to run).
 void run_subtest(std::string& out, std::size_t number, const RunResult& r) {
-  std::string name = tap_text(r.label.empty() ? r.worker_id : fmt::format("{} ({})", r.worker_id, r.label));
+  std::string name = tap_text(r.label.empty() ? r.worker_id : r.label);
   out += fmt::format("# Subtest: {}\n", name);
+  out += fmt::format("    # worker id {}\n", tap_text(r.worker_id));
   run_document(out, "    ", r);
   switch (run_outcome(r)) {
     case Outcome::pass:

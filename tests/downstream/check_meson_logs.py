@@ -37,7 +37,7 @@ def cases(test):
 checks = ['model', 'hive', 'spawn', 'ready', 'heartbeats', 'health', 'ready-endpoint', 'loading-progress',
           'inference', 'invalid-requests']
 passing = cases('worker isolation')
-names = [re.sub(r'^\d+ - ([\w-]+):.*$', r'\1', name) for name, _ in passing]
+names = [re.sub(r'^\d+ - ', '', name) for name, _ in passing]
 if names != checks or any(outcome for _, outcome in passing):
     problems.append(f'worker isolation: subtests {passing}, expected one passing subtest per check {checks}')
 
@@ -47,11 +47,11 @@ if len(skipped) != 1 or skipped[0][1] != ['skipped'] or not skipped[0][0].endswi
 
 failing = cases('failing worker')
 failed = [name for name, outcome in failing if outcome == ['failure']]
-if len(failing) != 4 or failed != ['4 - ready: Worker exited before it was ready: exited with status 3']:
+if len(failing) != 4 or failed != ['4 - ready']:
     problems.append(f'failing worker: subtests {failing}, expected 4 with the ready check failed')
 
 verbose = open(verbose_file, encoding='utf-8', errors='replace').read()
-for pattern in [r'ready: Worker exited before it was ready: exited with status 3 +FAIL',
+for pattern in [r'- ready +FAIL',
                 r'failing worker +FAIL .* 3/4 subtests passed',
                 r'worker isolation +OK .* 10 subtests passed',
                 r'no model +SKIP']:

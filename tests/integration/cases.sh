@@ -402,7 +402,8 @@ case_tap_of_a_passing_run_is_accepted_by_prove() {
   [[ $prove_rc == 0 ]] && grep -q "^Result: PASS" "$WORK/prove.out" || fail "prove: $(tail -n 20 "$WORK/prove.out")"
   meson_tap "$WORK/report"
   expect_counts "$TAP_COUNTS" "ok=10 fail=0 skip=0 bailout=0 errors=0 unknown=0 plan=10"
-  grep -q "^OK - inference: Inference streamed 3 tokens" "$WORK/tap-check.out" || fail "no inference point"
+  grep -qx "OK - inference" "$WORK/tap-check.out" || fail "no inference point: $(cat "$WORK/tap-check.out")"
+  grep -q "^# Inference streamed 3 tokens" "$WORK/report" || fail "no comment saying what the inference check saw"
   expect_out "ALL TESTS PASSED"  # the human progress, on stderr
   ! grep -q "Worker Isolation Test" "$WORK/report" || fail "human lines on stdout"
 }
@@ -412,8 +413,8 @@ case_tap_names_the_failing_check_and_skips_without_a_model() {
   expect_rc 0  # the document carries the verdict
   meson_tap "$WORK/report"
   expect_counts "$TAP_COUNTS" "ok=3 fail=1 skip=0 bailout=0 errors=0 unknown=0 plan=4"
-  grep -q "^FAIL - ready: Worker exited before it was ready: exited with status 3" "$WORK/tap-check.out" \
-    || fail "the failing check is not named: $(cat "$WORK/tap-check.out")"
+  grep -qx "FAIL - ready" "$WORK/tap-check.out" || fail "the failing check is not named: $(cat "$WORK/tap-check.out")"
+  grep -qx '  message: "Worker exited before it was ready: exited with status 3"' "$WORK/report" || fail "no message: in the YAML block"
   grep -qx '  got: "exited with status 3"' "$WORK/report" || fail "no got: in the YAML block"
   grep -qx '    - "\[err\] loading went wrong"' "$WORK/report" || fail "no worker log in the YAML block"
   prove_tap "$WORK/report"
@@ -437,6 +438,18 @@ case_tap_bails_out_on_a_setup_error() {
   run_report --format tap --worker "/nonexistent/worker-binary"
   expect_rc 2
   grep -q "^Bail out! Worker not started: cannot run '/nonexistent/worker-binary'" "$WORK/report" || fail "no Bail out!: $(cat "$WORK/report")"
+}
+
+case_tap_bails_out_when_interrupted() {
+  start_bg --format tap --junit "$WORK/junit.xml" --worker "$(rw --load-ms 600000)" --timeout 60
+  wait_line "Waiting for worker to be ready" 20
+  kill -INT "$BG"
+  finish_bg
+  expect_rc 130
+  expect_out "Bail out! Interrupted by SIGINT; every worker was stopped"
+  junit_counts "$WORK/junit.xml"  # written on the way out too
+  expect_counts "$JUNIT_COUNTS" "suites=1 tests=3 failures=0 errors=0 skipped=0"
+  expect_nothing_left
 }
 
 case_junit_is_read_by_junitparser_and_xmllint() {

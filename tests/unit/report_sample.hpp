@@ -30,11 +30,17 @@ inline flow::CheckResult check(flow::Step step, std::string name, flow::Outcome 
   return c;
 }
 
-inline flow::RunResult passing_run() {
+inline flow::RunResult run(std::string id, std::string label, std::optional<int> pid, int exit_code) {
   flow::RunResult r;
-  r.worker_id = "test-worker-1";
-  r.label = "reference-worker";
-  r.pid = 101;
+  r.worker_id = std::move(id);
+  r.label = std::move(label);
+  r.pid = pid;
+  r.exit_code = exit_code;
+  return r;
+}
+
+inline flow::RunResult passing_run() {
+  auto r = run("test-worker-1", "reference-worker", 101, flow::exit_code::passed);
   r.worker_port = 18081;
   r.checks = {check(flow::Step::model, "model", flow::Outcome::pass, "Model found: tiny.gguf"),
               check(flow::Step::hive, "hive", flow::Outcome::pass, "Mock hive server started"),
@@ -52,10 +58,7 @@ inline flow::RunResult passing_run() {
 }
 
 inline flow::RunResult failing_run() {
-  flow::RunResult r;
-  r.worker_id = "test-worker-2";
-  r.label = "hostile \x1b[1m# worker\n";
-  r.pid = 102;
+  auto r = run("test-worker-2", "hostile \x1b[1m# worker\n", 102, flow::exit_code::failed);
   r.checks = {check(flow::Step::model, "model", flow::Outcome::pass, "Model found: tiny.gguf"),
               check(flow::Step::ready, "ready", flow::Outcome::fail, "Worker exited: " + hostile())};
   auto& f = r.checks.back();
@@ -67,16 +70,12 @@ inline flow::RunResult failing_run() {
                   {process::Stream::err, {}, std::string("\0\0\0", 3), false}};
   r.worker_log_total = 5000;
   r.exit_description = "exited with status 3";
-  r.exit_code = flow::exit_code::failed;
   return r;
 }
 
 inline flow::RunResult skipped_run() {
-  flow::RunResult r;
-  r.worker_id = "test-worker-3";
-  r.label = "no model";
+  auto r = run("test-worker-3", "no model", std::nullopt, flow::exit_code::skipped);
   r.checks = {check(flow::Step::model, "model", flow::Outcome::skip, "Model not found: /no/such.gguf")};
-  r.exit_code = flow::exit_code::skipped;
   return r;
 }
 

@@ -46,7 +46,7 @@ std::string first_bad_line(const std::string& doc) {
   static const std::regex plan(R"(( {4})*1\.\.\d+)");
   // A description may hold escaped '#' and '\' but never a bare '#': that opens a directive.
   static const std::regex point(R"(( {4})*(not )?ok \d+ - (?:[^#\\]|\\[#\\])+( # SKIP (?:[^#\\]|\\[#\\])*)?)");
-  static const std::regex subtest(R"(# Subtest: .+)");
+  static const std::regex comment(R"(( {4})*# .+)");  // "# Subtest: name" among them
   static const std::regex yaml_field(R"(( {4})*  (\w+):(?: (.+))?)");
   static const std::regex yaml_item(R"(( {4})*    - (".*"))");
   static const std::regex bail(R"(Bail out! .+)");
@@ -74,7 +74,7 @@ std::string first_bad_line(const std::string& doc) {
       in_yaml = true;
       continue;
     }
-    if (!std::regex_match(l, plan) && !std::regex_match(l, point) && !std::regex_match(l, subtest) &&
+    if (!std::regex_match(l, plan) && !std::regex_match(l, point) && !std::regex_match(l, comment) &&
         !std::regex_match(l, bail))
       return l;
   }
@@ -83,16 +83,19 @@ std::string first_bad_line(const std::string& doc) {
 
 }  // namespace
 
-TEST_CASE("one worker: a plan and a point per check, skips as SKIP") {
+TEST_CASE("one worker: a plan and a point per check named by the check, skips as SKIP") {
   auto s = report_sample::suite({report_sample::passing_run()}, flow::exit_code::passed);
   auto doc = tap_document(s);
   auto lines = lines_of(doc);
-  REQUIRE(lines.size() == 8);
+  REQUIRE(lines.size() == 13);
   CHECK(lines[0] == "TAP version 14");
   CHECK(lines[1] == "1..6");
-  CHECK(lines[2] == "ok 1 - model: Model found: tiny.gguf");
-  CHECK(lines[5] == "ok 4 - ready: Worker is ready! (3 ms)");
-  CHECK(lines[6] == "ok 5 - heartbeats # SKIP Not waiting for heartbeats");
+  CHECK(lines[2] == "ok 1 - model");
+  CHECK(lines[3] == "# Model found: tiny.gguf");
+  CHECK(lines[8] == "ok 4 - ready");
+  CHECK(lines[9] == "# Worker is ready! (3 ms)");
+  CHECK(lines[10] == "ok 5 - heartbeats # SKIP Not waiting for heartbeats");
+  CHECK(lines[11] == "ok 6 - inference");
   CHECK(first_bad_line(doc) == "");
   CHECK(report::tap_exit_code(s) == 0);
 }
@@ -101,7 +104,8 @@ TEST_CASE("a failing check gets a YAML block with expected, got, duration and th
   auto s = report_sample::suite({report_sample::failing_run()}, flow::exit_code::failed);
   auto doc = tap_document(s);
   CHECK(first_bad_line(doc) == "");
-  CHECK(doc.find("not ok 2 - ready: Worker exited: \\\\x1b[31mred") != std::string::npos);
+  CHECK(doc.find("ok 1 - model\n# Model found: tiny.gguf\nnot ok 2 - ready\n  ---\n  message: \"Worker exited: \\u001b[31mred") !=
+        std::string::npos);
   CHECK(doc.find("  severity: fail\n") != std::string::npos);
   CHECK(doc.find("  expected: \"the worker running\"\n") != std::string::npos);
   CHECK(doc.find("  got: \"\\u001b[31mred\\u001b[0m nul:\\u0000:") != std::string::npos);
@@ -125,16 +129,15 @@ TEST_CASE("several workers: a subtest each, closed by a point that carries its v
   CHECK(first_bad_line(doc) == "");
   auto lines = lines_of(doc);
   CHECK(lines[1] == "1..3");
-  CHECK(lines[2] == "# Subtest: test-worker-1 (reference-worker)");
-  CHECK(lines[3] == "    1..6");
-  CHECK(doc.find("\nok 1 - test-worker-1 (reference-worker)\n") != std::string::npos);
-  CHECK(doc.find("\n# Subtest: test-worker-2 (hostile \\\\x1b[1m\\# worker\\\\x0a)\n") != std::string::npos);
-  CHECK(doc.find("\nnot ok 2 - test-worker-2 (hostile \\\\x1b[1m\\# worker\\\\x0a)\n  ---\n") != std::string::npos);
-  CHECK(doc.find("\n    not ok 2 - ready: ") != std::string::npos);
-  CHECK(doc.find("\n      ---\n") != std::string::npos);
+  CHECK(lines[2] == "# Subtest: reference-worker");
+  CHECK(lines[3] == "    # worker id test-worker-1");
+  CHECK(lines[4] == "    1..6");
+  CHECK(doc.find("\nok 1 - reference-worker\n") != std::string::npos);
+  CHECK(doc.find("\n# Subtest: hostile \\\\x1b[1m\\# worker\\\\x0a\n") != std::string::npos);
+  CHECK(doc.find("\nnot ok 2 - hostile \\\\x1b[1m\\# worker\\\\x0a\n  ---\n") != std::string::npos);
+  CHECK(doc.find("\n    not ok 2 - ready\n      ---\n") != std::string::npos);
   CHECK(doc.find("\n    ok 1 - model # SKIP Model not found: /no/such.gguf\n") != std::string::npos);
-  CHECK(doc.find("\nok 3 - test-worker-3 (no model) # SKIP Model not found: /no/such.gguf\n") != std::string::npos);
-  CHECK(lines.back() == "ok 3 - test-worker-3 (no model) # SKIP Model not found: /no/such.gguf");
+  CHECK(lines.back() == "ok 3 - no model # SKIP Model not found: /no/such.gguf");
 }
 
 TEST_CASE("a set-up error bails out, and so does an interruption") {
