@@ -1,6 +1,7 @@
 // Step 6: the checks of a ready worker's endpoints, each one request and its answer.
 #include "hivetest/flow/endpoint_checks.hpp"
 
+#include <fmt/chrono.h>
 #include <fmt/format.h>
 #include <simdjson.h>
 
@@ -35,6 +36,12 @@ CheckResult& fail(CheckResult& c, std::string message, std::string expected, std
   c.expected = std::move(expected);
   c.got = std::move(got);
   c.hint = std::move(hint);
+  return c;
+}
+
+CheckResult& skip(CheckResult& c, std::string why) {
+  c.outcome = Outcome::skip;
+  c.message = std::move(why);
   return c;
 }
 
@@ -77,20 +84,58 @@ http::ClientRequest post_json(std::string target, std::string body) {
 Clock::time_point in(milliseconds d) { return Clock::now() + d; }
 
 // Reads an SSE stream and hands each event's data to `on_data`; false from it stops.
+// Keeps what a failure message needs: how much came, how it began, when the last event did.
 struct SseReader {
+  static constexpr std::size_t head_kept = 200;
   http::SseParser parser;
   std::function<bool(const std::string&)> on_data;
   bool stopped = false;
+  std::size_t bytes = 0;
+  std::size_t events = 0;
+  std::string head;  // the first bytes of the body
+  Clock::time_point last_event = Clock::now();
 
   http::StreamHandler handler(std::function<bool(const http::ClientResponse&)> on_head) {
     return {std::move(on_head), [this](std::string_view chunk) {
+              bytes += chunk.size();
+              if (head.size() < head_kept) head.append(chunk.substr(0, head_kept - head.size()));
               bool ok = parser.feed(chunk, [this](const http::SseEvent& e) {
+                ++events;
+                last_event = Clock::now();
                 if (!stopped && !on_data(e.data)) stopped = true;
               });
               return ok && !stopped;
             }};
   }
+
+  // A body of bytes with no event in it: whatever it is, it is not an event stream.
+  bool is_not_sse() const { return events == 0 && bytes > 0; }
+
+  // The worker protocol's streams: JSON events until `data: [DONE]`. Stops at [DONE]
+  // (setting done) or at an event that is not JSON (keeping its start in not_json).
+  bool done = false;
+  std::string not_json;
+  void json_events(std::function<bool(simdjson::dom::object)> on_object) {
+    on_data = [this, on_object = std::move(on_object)](const std::string& data) {
+      if (data == "[DONE]") {
+        done = true;
+        return false;
+      }
+      simdjson::dom::parser json;
+      std::string error;
+      auto obj = json_object(json, data, error);
+      if (!obj) {
+        not_json = excerpt(data);
+        return false;
+      }
+      return on_object(*obj);
+    };
+  }
 };
+
+std::string in_seconds(Clock::duration d) {
+  return fmt::format("{:.1f}s", std::chrono::duration<double>(d).count());
+}
 
 bool is_event_stream(const http::ClientResponse& r) {
   auto type = r.header("content-type");
@@ -144,11 +189,7 @@ asio::awaitable<CheckResult> check_health(const Endpoint& w) {
 asio::awaitable<CheckResult> check_ready_endpoint(const Endpoint& w) {
   auto c = make(Step::ready_endpoint, "ready-endpoint");
   const auto& path = w.config.profile->ready_path;
-  if (path.empty()) {
-    c.outcome = Outcome::skip;
-    c.message = "this worker kind has no readiness endpoint";
-    co_return c;
-  }
+  if (path.empty()) co_return skip(c, "this worker kind has no readiness endpoint");
   auto r = co_await http::fetch(w.ex, w.host, w.port, get(path), in(milliseconds(5000)));
   const char* expected = "200 {\"ready\":true,\"state\":\"idle\",\"model_loaded\":true}";
   if (!r) co_return fail(c, fmt::format("GET {} failed: {}", path, r.error), expected, r.error);
@@ -167,36 +208,24 @@ asio::awaitable<CheckResult> check_ready_endpoint(const Endpoint& w) {
 asio::awaitable<CheckResult> check_loading_progress(const Endpoint& w) {
   auto c = make(Step::progress, "loading-progress");
   const auto& path = w.config.profile->progress_path;
-  if (path.empty()) {
-    c.outcome = Outcome::skip;
-    c.message = "this worker kind has no loading progress stream";
-    co_return c;
-  }
+  if (path.empty()) co_return skip(c, "this worker kind has no loading progress stream");
   std::string last_stage;
-  bool done = false;
-  std::string bad;
   SseReader reader;
-  reader.on_data = [&](const std::string& data) {
-    if (data == "[DONE]") {
-      done = true;
-      return false;
-    }
-    simdjson::dom::parser parser;
-    auto obj = json_object(parser, data, bad);
-    if (!obj) return false;
-    last_stage = string_field(*obj, "stage");
+  reader.json_events([&](simdjson::dom::object obj) {
+    last_stage = string_field(obj, "stage");
     return true;
-  };
+  });
   auto r = co_await http::fetch(w.ex, w.host, w.port, get(path), in(w.config.inference_timeout),
                                 reader.handler(is_event_stream));
   const char* expected = "an event stream ending {\"stage\":\"ready\"} then [DONE]";
-  if (!r && !done) co_return fail(c, fmt::format("GET {} failed: {}", path, r.error), expected, r.error);
+  if (!r && !reader.done) co_return fail(c, fmt::format("GET {} failed: {}", path, r.error), expected, r.error);
   if (r && !is_event_stream(*r.response))
     co_return fail(c, fmt::format("GET {} is not an event stream", path), expected, status_and_body(*r.response));
-  if (!bad.empty()) co_return fail(c, fmt::format("GET {} sent an event that is not JSON", path), expected, bad);
-  if (last_stage != "ready" || !done)
+  if (!reader.not_json.empty())
+    co_return fail(c, fmt::format("GET {} sent an event that is not JSON", path), expected, reader.not_json);
+  if (last_stage != "ready" || !reader.done)
     co_return fail(c, fmt::format("GET {} did not end ready", path), expected,
-                   fmt::format("last stage \"{}\", {}", last_stage, done ? "[DONE]" : "no [DONE]"));
+                   fmt::format("last stage \"{}\", {}", last_stage, reader.done ? "[DONE]" : "no [DONE]"));
   c.message = "Loading progress stream ends ready";
   co_return c;
 }
@@ -212,37 +241,27 @@ asio::awaitable<CheckResult> check_inference(const Endpoint& w, InferenceStats& 
   auto deadline = in(cfg.inference_timeout);
   auto started_at = Clock::now();
 
-  bool done = false, started = false, ended = false;
-  std::string error_event, not_json, after_done;
+  bool started = false, ended = false;
+  std::string error_event;
   int64_t tokens_out = -1;
   SseReader reader;
-  reader.on_data = [&](const std::string& data) {
-    if (data == "[DONE]") {
-      done = true;
-      return false;
-    }
-    simdjson::dom::parser parser;
-    auto obj = json_object(parser, data, not_json);
-    if (!obj) {
-      not_json = excerpt(data);
-      return false;
-    }
-    std::string type = string_field(*obj, "type");
+  reader.json_events([&](simdjson::dom::object event) {
+    std::string type = string_field(event, "type");
     if (type == "started") started = true;
     else if (type == "token") {
       if (stats.tokens == 0)
         stats.time_to_first_token = std::chrono::duration_cast<milliseconds>(Clock::now() - started_at);
       ++stats.tokens;
-      if (stats.text.size() < 4096) stats.text += string_field(*obj, "t");
+      if (stats.text.size() < 4096) stats.text += string_field(event, "t");
     } else if (type == "end") {
       ended = true;
-      stats.stop_reason = string_field(*obj, "stop_reason");
-      if ((*obj)["tokens_out"].get(tokens_out)) tokens_out = -1;
+      stats.stop_reason = string_field(event, "stop_reason");
+      if (event["tokens_out"].get(tokens_out)) tokens_out = -1;
     } else if (type == "error") {
-      error_event = fmt::format("{}: {}", string_field(*obj, "code"), string_field(*obj, "message"));
+      error_event = fmt::format("{}: {}", string_field(event, "code"), string_field(event, "message"));
     }
     return true;
-  };
+  });
 
   auto r = co_await http::fetch(w.ex, w.host, w.port, post_json(path, body), deadline,
                                 reader.handler(is_event_stream));
@@ -266,15 +285,27 @@ asio::awaitable<CheckResult> check_inference(const Endpoint& w, InferenceStats& 
       co_return fail(c, fmt::format("{} is not an event stream", stream_from), expected, status_and_body(*r.response));
   }
   c.duration = std::chrono::duration_cast<milliseconds>(Clock::now() - started_at);
+  if (reader.is_not_sse())
+    co_return fail(c, fmt::format("the stream from {} is not server-sent events: {} bytes without one event",
+                                  stream_from, reader.bytes),
+                   expected, reader.head);
   if (!error_event.empty())
     co_return fail(c, fmt::format("the stream from {} sent an error event", stream_from), expected,
                    fmt::format("error {}", error_event));
-  if (!not_json.empty())
-    co_return fail(c, fmt::format("the stream from {} sent an event that is not JSON", stream_from), expected, not_json);
+  if (!reader.not_json.empty())
+    co_return fail(c, fmt::format("the stream from {} sent an event that is not JSON", stream_from), expected,
+                   reader.not_json);
+  bool done = reader.done;
+  if (!r && !done && r.timed_out)
+    co_return fail(c, fmt::format("the stream from {} did not finish within {}", stream_from,
+                                  in_seconds(cfg.inference_timeout)),
+                   expected,
+                   fmt::format("{} tokens in {}, then no event for the last {}", stats.tokens,
+                               in_seconds(Clock::now() - started_at), in_seconds(Clock::now() - std::max(reader.last_event, started_at))),
+                   "if the worker is just slow, try --inference-timeout with more seconds");
   if (!r && !done) {
     std::string got = fmt::format("{} after {} tokens", r.error, stats.tokens);
-    co_return fail(c, fmt::format("the stream from {} did not finish: {}", stream_from, r.error), expected, got,
-                   r.timed_out ? "try --inference-timeout with more seconds" : "");
+    co_return fail(c, fmt::format("the stream from {} did not finish: {}", stream_from, r.error), expected, got);
   }
   if (!done)
     co_return fail(c, fmt::format("the stream from {} ended without data: [DONE]", stream_from), expected,

@@ -92,11 +92,12 @@ bool start_worker(Session& s) {
   return s.pass(Step::spawn, "spawn", fmt::format("Worker started (PID {}, port {})", s.child->pid(), *port));
 }
 
-// Polls readiness with a first interval of a few milliseconds that grows, so that a
-// fast worker is seen at once and a slow one is not hammered.
+// Polls readiness from 1 ms on, each wait a quarter longer than the last (up to 50 ms):
+// a worker that starts fast is seen within a fraction of its start-up time, and one that
+// loads for a minute is asked a few times a second, not hammered.
 asio::awaitable<bool> poll_until_ready(Session& s, Clock::time_point deadline, std::string& why_not) {
   asio::steady_timer timer(s.ex);
-  milliseconds interval(2);
+  std::chrono::microseconds interval(1000);
   for (;;) {
     auto attempt_deadline = std::min(deadline, Clock::now() + milliseconds(2000));
     std::string reason;
@@ -106,7 +107,7 @@ asio::awaitable<bool> poll_until_ready(Session& s, Clock::time_point deadline, s
     if (Clock::now() >= deadline) co_return false;
     timer.expires_at(std::min(deadline, Clock::now() + interval));
     co_await timer.async_wait(asio::use_awaitable);
-    interval = std::min(interval * 2, milliseconds(100));
+    interval = std::min(interval * 5 / 4, std::chrono::microseconds(50'000));
   }
 }
 
@@ -126,8 +127,8 @@ asio::awaitable<bool> wait_ready(Session& s) {
                      fmt::format("Worker did not become ready within {}", seconds(s.cfg.ready_timeout)),
                      "health 200 and ready:true", why_not,
                      fmt::format("try --timeout {}", std::max<long>(60, 2 * s.cfg.ready_timeout.count() / 1000)));
-  s.result.time_to_ready = since(s.step_started);
-  co_return s.pass(Step::ready, "ready", fmt::format("Worker is ready! ({} ms)", s.result.time_to_ready->count()));
+  s.result.time_to_ready = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - s.step_started);
+  co_return s.pass(Step::ready, "ready", fmt::format("Worker is ready! ({:.1f} ms)", s.result.time_to_ready->count() / 1000.0));
 }
 
 // 5. The heartbeats, awaited as they arrive.
@@ -147,7 +148,14 @@ asio::awaitable<bool> wait_heartbeats(Session& s) {
     co_return s.fail(Step::heartbeats, "heartbeats",
                      fmt::format("Worker exited while waiting for heartbeats: {}", s.exit_text()),
                      fmt::format("{} heartbeat(s)", n), fmt::format("{}, then the worker {}", got, s.exit_text()), "");
-  if (!std::get<0>(outcome)) {
+  auto wait = std::get<0>(std::move(outcome));
+  if (wait.outcome == hive::HeartbeatWait::Outcome::rejected)
+    co_return s.fail(Step::heartbeats, "heartbeats", fmt::format("Heartbeat rejected by the hive: {}", wait.reason),
+                     fmt::format("heartbeats from {} the hive accepts: a JSON object with the worker id",
+                                 s.result.worker_id),
+                     fmt::format("400 for the body {}", wait.body),
+                     "check the payload the worker sends; the hive log below has every heartbeat it got");
+  if (wait.outcome == hive::HeartbeatWait::Outcome::deadline) {
     std::string others;
     if (s.hive->unknown_worker_heartbeats() > 0)
       others = fmt::format(" ({} from other worker ids)", s.hive->unknown_worker_heartbeats());
@@ -162,13 +170,22 @@ asio::awaitable<bool> wait_heartbeats(Session& s) {
                    fmt::format("{} heartbeat(s) received ({} ms)", got, since(s.step_started).count()));
 }
 
+// A worker that dies mid-request closes its sockets a moment before the kernel tells us it
+// exited, so a request it broke off fails first: that failure is the exit, if one follows.
+constexpr milliseconds exit_after_failure_within{100};
+
 // One endpoint check, unless the worker exits first: then the check fails at once with
 // the exit status, and false stops the flow. A check that fails does not stop the others.
 asio::awaitable<bool> endpoint_step(Session& s, Step step, const char* name, asio::awaitable<CheckResult> check) {
   s.begin(step);
   auto outcome = co_await (std::move(check) || s.child->wait_exit());
   if (interrupted(s, outcome.index())) co_return false;
-  if (outcome.index() == 1) {
+  bool failed = outcome.index() == 0 && std::get<0>(outcome).outcome == Outcome::fail;
+  if (failed) {
+    asio::steady_timer timer(s.ex, Clock::now() + exit_after_failure_within);
+    co_await (s.child->wait_exit() || timer.async_wait(asio::use_awaitable));
+  }
+  if (outcome.index() == 1 || (failed && s.child->exited())) {
     s.fail(step, name, fmt::format("Worker exited during the {} check: {}", name, s.exit_text()),
            "the worker running until the end of the test", s.exit_text(),
            "run the worker command by hand, or with -v, to see why it stops");
@@ -206,6 +223,8 @@ asio::awaitable<void> clean_up(Session* session) {
   bool had_exited = s.child->exited();
   auto status = co_await s.child->terminate(s.cfg.grace);
   s.result.exit_description = had_exited ? status.describe() : fmt::format("stopped: {}", status.describe());
+  if (!had_exited && status.signal == SIGKILL)
+    s.result.exit_description += fmt::format(", still running {} after SIGTERM", seconds(s.cfg.grace));
   auto& log = s.child->log();
   s.result.worker_log = log.tail(s.cfg.log_lines);
   s.result.worker_log_total = log.total();

@@ -1,6 +1,9 @@
 // One worker's session of the flow: recording its steps, and the ports workers get.
 #include "hivetest/flow/session.hpp"
 
+#include <cstdio>
+#include <random>
+
 #include <asio/ip/tcp.hpp>
 #include <fmt/format.h>
 
@@ -11,6 +14,21 @@ const CheckResult* RunResult::first_failure() const {
     if (c.outcome == Outcome::fail || c.outcome == Outcome::error) return &c;
   return nullptr;
 }
+
+namespace {
+
+// Ports for `auto`: from 10000 up to where the kernel's ephemeral range starts.
+std::pair<uint16_t, uint16_t> auto_port_range() {
+  unsigned ephemeral_low = 32768, ephemeral_high = 60999;
+  if (std::FILE* f = std::fopen("/proc/sys/net/ipv4/ip_local_port_range", "r")) {
+    if (std::fscanf(f, "%u %u", &ephemeral_low, &ephemeral_high) != 2) ephemeral_low = 32768;
+    std::fclose(f);
+  }
+  if (ephemeral_low > 12000 && ephemeral_low <= 65535) return {10000, static_cast<uint16_t>(ephemeral_low)};
+  return {static_cast<uint16_t>(std::min(ephemeral_high + 1u, 64000u)), 65535};
+}
+
+}  // namespace
 
 std::optional<uint16_t> PortPicker::pick(asio::any_io_executor ex, std::string& why) {
   // A port counts as free when we can bind it; the worker binds it right after.
@@ -24,6 +42,16 @@ std::optional<uint16_t> PortPicker::pick(asio::any_io_executor ex, std::string& 
   };
   std::error_code ec;
   if (!next_) {
+    // Not a port the kernel would pick: between our probe and the worker's bind, another
+    // process's bind(0) could take it. Below the ephemeral range, from a random start, two
+    // hivetests rarely try the same port at the same moment.
+    auto [low, high] = auto_port_range();
+    std::mt19937 random(std::random_device{}());
+    uint16_t start = static_cast<uint16_t>(low + random() % (high - low));
+    for (uint32_t i = 0; i < 2000; ++i) {
+      auto candidate = static_cast<uint16_t>(low + (start - low + i) % (high - low));
+      if (auto port = try_bind(candidate, ec)) return port;
+    }
     if (auto port = try_bind(0, ec)) return port;
     why = ec.message();
     return std::nullopt;

@@ -1,6 +1,10 @@
 // The flow for every worker at once: one mock hive, many sessions on one event loop.
 #include "hivetest/flow/suite.hpp"
 
+#include <fstream>
+#include <string>
+
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <asio/co_spawn.hpp>
@@ -87,6 +91,16 @@ asio::awaitable<void> run_sessions(asio::any_io_executor ex, std::vector<Session
   while (done < started) co_await finished.wait();
 }
 
+// This process's own peak resident set: VmHWM, since ru_maxrss keeps the peak of the
+// process that forked us across exec.
+std::size_t peak_rss_kib() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind("VmHWM:", 0) == 0) return std::strtoull(line.c_str() + 6, nullptr, 10);
+  return 0;
+}
+
 }  // namespace
 
 asio::awaitable<SuiteResult> run_suite(asio::any_io_executor ex, const SuitePlan& plan, Observer& observer,
@@ -133,6 +147,12 @@ asio::awaitable<SuiteResult> run_suite(asio::any_io_executor ex, const SuitePlan
   result.started_at = started_at;
   result.started = started;
   result.duration = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started);
+  rusage self{};
+  if (::getrusage(RUSAGE_SELF, &self) == 0) {
+    auto us = [](timeval t) { return std::chrono::microseconds(t.tv_sec * 1'000'000LL + t.tv_usec); };
+    result.cpu_time = us(self.ru_utime) + us(self.ru_stime);
+  }
+  result.peak_rss_kib = peak_rss_kib();
   co_return result;
 }
 

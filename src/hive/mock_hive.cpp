@@ -13,7 +13,14 @@ using namespace asio::experimental::awaitable_operators;
 
 namespace {
 const char* const heartbeat_paths[] = {"/v1/heartbeat", "/heartbeat/workers", "/v1/worker-heartbeat"};
-const std::vector<HeartbeatRecord> no_records;
+const std::deque<HeartbeatRecord> no_records;
+constexpr std::size_t max_body_shown = 200;
+
+HeartbeatWait ended(HeartbeatWait::Outcome outcome) {
+  HeartbeatWait w;
+  w.outcome = outcome;
+  return w;
+}
 }  // namespace
 
 MockHive::MockHive(asio::any_io_executor ex) : ex_(ex), arrived_(ex) {}
@@ -47,11 +54,11 @@ std::string MockHive::url() const { return fmt::format("http://127.0.0.1:{}", po
 void MockHive::expect_worker(const std::string& worker_id) { expected_[worker_id] = true; }
 
 std::size_t MockHive::heartbeat_count(const std::string& worker_id) const {
-  auto it = records_.find(worker_id);
-  return it == records_.end() ? 0 : it->second.size();
+  auto it = totals_.find(worker_id);
+  return it == totals_.end() ? 0 : it->second;
 }
 
-const std::vector<HeartbeatRecord>& MockHive::heartbeats(const std::string& worker_id) const {
+const std::deque<HeartbeatRecord>& MockHive::heartbeats(const std::string& worker_id) const {
   auto it = records_.find(worker_id);
   return it == records_.end() ? no_records : it->second;
 }
@@ -61,6 +68,12 @@ http::Response MockHive::on_heartbeat(const http::Request& req) {
   auto parsed = parse_heartbeat(req.body);
   if (!parsed.heartbeat) {
     add_log({HiveLogEntry::Kind::rejected, wall, "", 0, parsed.error});
+    if (!first_rejection_) {
+      first_rejection_ = ended(HeartbeatWait::Outcome::rejected);
+      first_rejection_->reason = parsed.error;
+      first_rejection_->body = req.body.substr(0, max_body_shown);
+    }
+    arrived_.notify();
     return http::Response::error(400, parsed.error);
   }
   const std::string& id = parsed.heartbeat->worker_id;
@@ -70,9 +83,9 @@ http::Response MockHive::on_heartbeat(const http::Request& req) {
     return http::Response::json(200, R"({"status":"ok"})");
   }
   auto& list = records_[id];
-  if (list.size() >= max_records_per_worker) list.erase(list.begin());
+  if (list.size() >= max_records_per_worker) list.pop_front();
   list.push_back({*parsed.heartbeat, req.path, std::chrono::steady_clock::now(), wall});
-  add_log({HiveLogEntry::Kind::heartbeat, wall, id.substr(0, 200), list.size(), req.path});
+  add_log({HiveLogEntry::Kind::heartbeat, wall, id.substr(0, 200), ++totals_[id], req.path});
   arrived_.notify();
   return http::Response::json(200, R"({"status":"ok"})");
 }
@@ -82,15 +95,16 @@ void MockHive::add_log(HiveLogEntry e) {
   log_.push_back(std::move(e));
 }
 
-asio::awaitable<bool> MockHive::wait_heartbeats(std::string worker_id, std::size_t n,
-                                                std::chrono::steady_clock::time_point deadline) {
+asio::awaitable<HeartbeatWait> MockHive::wait_heartbeats(std::string worker_id, std::size_t n,
+                                                         std::chrono::steady_clock::time_point deadline) {
   asio::steady_timer timer(ex_, deadline);
-  while (heartbeat_count(worker_id) < n) {
-    if (std::chrono::steady_clock::now() >= deadline) co_return false;
+  for (;;) {
+    if (heartbeat_count(worker_id) >= n) co_return ended(HeartbeatWait::Outcome::received);
+    if (first_rejection_ && expected_.size() == 1 && expected_.count(worker_id)) co_return *first_rejection_;
+    if (std::chrono::steady_clock::now() >= deadline) co_return ended(HeartbeatWait::Outcome::deadline);
     auto which = co_await (arrived_.wait() || timer.async_wait(asio::use_awaitable));
-    if (which.index() == 1) co_return heartbeat_count(worker_id) >= n;
+    if (which.index() == 1 && heartbeat_count(worker_id) < n) co_return ended(HeartbeatWait::Outcome::deadline);
   }
-  co_return true;
 }
 
 void MockHive::stop() {

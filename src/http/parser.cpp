@@ -31,6 +31,7 @@ struct MessageParser::State {
     target.clear();
     status = 0;
     headers.clear();
+    headers.reserve(12);  // what real clients send, without regrowing
     body.clear();
     in_message = false;
     head_done = false;

@@ -4,6 +4,9 @@
 #include <csignal>
 #include <ctime>
 
+#include <sys/ioctl.h>
+#include <unistd.h>
+
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
@@ -76,6 +79,27 @@ std::string hive_entry(const hive::HiveLogEntry& e) {
   return "";
 }
 
+int terminal_columns(std::FILE* out) {
+  winsize ws{};
+  if (::ioctl(::fileno(out), TIOCGWINSZ, &ws) == 0 && ws.ws_col > 20) return ws.ws_col;
+  return 80;
+}
+
+// Cuts text to at most `columns` terminal columns, counting any non-ASCII character as two.
+std::string fit_columns(const std::string& text, int columns) {
+  int used = 0;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    auto c = static_cast<unsigned char>(text[i]);
+    std::size_t len = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+    int width = c < 0x80 ? 1 : 2;
+    if (used + width > columns) break;
+    used += width;
+    i += len;
+  }
+  return text.substr(0, i);
+}
+
 }  // namespace
 
 std::string HumanReport::paint(std::string_view text, const char* code) const {
@@ -85,11 +109,15 @@ std::string HumanReport::paint(std::string_view text, const char* code) const {
 
 void HumanReport::suite_started(const std::vector<std::string>& worker_ids) {
   auto now = std::chrono::steady_clock::now();
-  for (const auto& id : worker_ids) rows_.push_back({id, "waiting", "", now});
+  for (const auto& id : worker_ids) rows_.push_back({id, "waiting", "", now, false});
   if (many())
     fmt::print(out_, "🧪 Worker Isolation Test ({} workers)\n{}\n\n", rows_.size(), rule);
   else
     fmt::print(out_, "🧪 Worker Isolation Test\n{}\n\n", rule);
+  // A board taller than the screen cannot be redrawn in place: then a line per event.
+  winsize ws{};
+  if (::ioctl(::fileno(out_), TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 && rows_.size() + 4 > ws.ws_row)
+    live_board_ = false;
   if (many() && live_board_) {
     for (std::size_t i = 0; i < rows_.size(); ++i) fmt::print(out_, "\n");
     board_drawn_ = true;
@@ -98,13 +126,15 @@ void HumanReport::suite_started(const std::vector<std::string>& worker_ids) {
   std::fflush(out_);
 }
 
-// Rewrites one board row in place: up to it, clear it, write it, back down.
+// Rewrites one board row in place: up to it, clear it, write it, back down. A row
+// never wraps, or the cursor arithmetic would be off.
 void HumanReport::draw_row(std::size_t worker) {
   const auto& row = rows_[worker];
   auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - row.started);
   std::size_t up = rows_.size() - worker;
-  fmt::print(out_, "\x1b[{}A\r\x1b[2K{:<24} {:<18} {:>7} ms  {}\x1b[{}B\r", up, row.id, row.phase, elapsed.count(),
-             printable(row.last_event, 100), up);
+  std::string text = fmt::format("{:<24} {:<18} {:>7} ms  {}", row.id, row.phase, elapsed.count(),
+                                 printable(row.last_event, 1000));
+  fmt::print(out_, "\x1b[{}A\r\x1b[2K{}\x1b[{}B\r", up, fit_columns(text, terminal_columns(out_) - 1), up);
 }
 
 void HumanReport::step_started(std::size_t worker, Step step) {
@@ -146,7 +176,9 @@ void HumanReport::step_finished(std::size_t worker, const flow::CheckResult& c) 
     print_check(c, "");
   } else if (live_board_) {
     auto& row = rows_[worker];
-    if (c.outcome == Outcome::fail || c.outcome == Outcome::error) row.phase = "FAILED";
+    row.failed = row.failed || c.outcome == Outcome::fail || c.outcome == Outcome::error;
+    if (row.failed) row.phase = "FAILED";
+    else if (c.step == Step::cleanup) row.phase = "passed";
     row.last_event = c.message;
     draw_row(worker);
   } else {
@@ -202,7 +234,7 @@ void HumanReport::finish_one(const flow::SuiteResult& suite) {
     if (c.outcome == Outcome::fail || c.outcome == Outcome::error) fmt::print(out_, ": {}", printable(c.message, 300));
     fmt::print(out_, "\n");
   }
-  fmt::print(out_, "⏱️  Total {} ms\n\n", suite.duration.count());
+  print_resources(suite);
 }
 
 void HumanReport::finish_many(const flow::SuiteResult& suite) {
@@ -224,7 +256,9 @@ void HumanReport::finish_many(const flow::SuiteResult& suite) {
     auto outcome = run_outcome(r);
     runs.add(outcome);
     const char* result = outcome == Outcome::fail ? "FAIL" : outcome_name(outcome);
-    auto ms = [](auto d) { return d ? fmt::format("{}", d->count()) : std::string("-"); };
+    auto ms = [](auto d) {
+      return d ? fmt::format("{:.1f}", std::chrono::duration<double, std::milli>(*d).count()) : std::string("-");
+    };
     std::optional<std::chrono::milliseconds> ttft;
     if (r.inference && r.inference->tokens) ttft = r.inference->time_to_first_token;
     fmt::print(out_, "{:<24} {:<8} {:>9} {:>10} {:>6} {:>8} {:>9}\n", r.worker_id, result, ms(r.time_to_ready),
@@ -232,8 +266,14 @@ void HumanReport::finish_many(const flow::SuiteResult& suite) {
     if (const auto* f = r.first_failure())
       fmt::print(out_, "   ❌ {}: {}\n", printable(r.label, 80), printable(f->message, 300));
   }
-  fmt::print(out_, "\n{} passed, {} failed, {} skipped of {} workers in {} ms\n\n", runs.pass, runs.fail + runs.error,
-             runs.skip, suite.runs.size(), suite.duration.count());
+  fmt::print(out_, "\n{} passed, {} failed, {} skipped of {} workers\n", runs.pass, runs.fail + runs.error, runs.skip,
+             suite.runs.size());
+  print_resources(suite);
+}
+
+void HumanReport::print_resources(const flow::SuiteResult& r) {
+  fmt::print(out_, "⏱️  Total {} ms · hivetest CPU {:.1f} ms · peak RSS {:.1f} MiB\n\n", r.duration.count(),
+             r.cpu_time.count() / 1000.0, r.peak_rss_kib / 1024.0);
 }
 
 void HumanReport::print_verdict(const flow::SuiteResult& r) {

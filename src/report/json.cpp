@@ -36,12 +36,16 @@ const char* hive_kind(hive::HiveLogEntry::Kind kind) {
   return "unknown";
 }
 
-void optional_ms(JsonWriter& w, std::string_view key, const std::optional<milliseconds>& d) {
+// Milliseconds, with decimals when the duration is finer.
+template <class Duration>
+void optional_ms(JsonWriter& w, std::string_view key, const std::optional<Duration>& d) {
   w.key(key);
-  if (d)
+  if (!d)
+    w.null();
+  else if constexpr (std::is_same_v<Duration, milliseconds>)
     w.number(d->count());
   else
-    w.null();
+    w.real(std::chrono::duration<double, std::milli>(*d).count());
 }
 
 void check(JsonWriter& w, const flow::CheckResult& c) {
@@ -151,6 +155,9 @@ std::string json_document(const flow::SuiteResult& s) {
       .field("hivetest", version)
       .field("started_at", utc_time(s.started_at))
       .field("duration_ms", s.duration.count())
+      .key("hivetest_cpu_ms")
+      .real(std::chrono::duration<double, std::milli>(s.cpu_time).count())
+      .field("hivetest_peak_rss_kib", s.peak_rss_kib)
       .field("outcome", suite_outcome(s))
       .field("exit_code", s.exit_code);
   w.key("interrupted_by");

@@ -1,6 +1,8 @@
 // A small JSON writer: nesting, commas, indentation and string escaping in one place.
 #include "hivetest/report/json_writer.hpp"
 
+#include <cmath>
+
 #include "hivetest/report/text.hpp"
 
 namespace hivetest::report {
@@ -83,6 +85,13 @@ JsonWriter& JsonWriter::key(std::string_view name) {
 JsonWriter& JsonWriter::string(std::string_view bytes) {
   before_value();
   out_ += json_string(bytes, max_string_);
+  return *this;
+}
+
+JsonWriter& JsonWriter::real(double v, int decimals) {
+  if (!std::isfinite(v)) return null();
+  before_value();
+  out_ += fmt::format("{:.{}f}", v, decimals);
   return *this;
 }
 

@@ -49,7 +49,7 @@ TEST_CASE("the JSON report reads back with every worker, check, timing and log l
   REQUIRE(workers.size() == 3);
   auto pass = workers.at(0), fail = workers.at(1), skip = workers.at(2);
   CHECK(std::string_view(pass["outcome"]) == "pass");
-  CHECK(int64_t(pass["time_to_ready_ms"]) == 3);
+  CHECK(double(pass["time_to_ready_ms"]) == 3.0);
   CHECK(int64_t(pass["inference"]["tokens"]) == 5);
   CHECK(std::string_view(pass["inference"]["text"]) == "Paris" + read_back(report_sample::hostile()));
   CHECK(std::string_view(pass["checks"].at(4)["outcome"]) == "skip");

@@ -25,7 +25,7 @@ TEST_CASE("objects and arrays get commas, indentation and empty forms") {
   JsonWriter w;
   w.begin_object().field("a", 1).key("list").begin_array().number(2).string("x").end_array();
   w.key("empty").begin_object().end_object().key("none").begin_array().end_array();
-  w.key("flag").boolean(true).key("nothing").null().end_object();
+  w.key("flag").boolean(true).key("nothing").null().key("ms").real(1.23456).key("nan").real(0.0 / 0.0).end_object();
   CHECK(w.take() ==
         "{\n"
         "  \"a\": 1,\n"
@@ -36,7 +36,9 @@ TEST_CASE("objects and arrays get commas, indentation and empty forms") {
         "  \"empty\": {},\n"
         "  \"none\": [],\n"
         "  \"flag\": true,\n"
-        "  \"nothing\": null\n"
+        "  \"nothing\": null,\n"
+        "  \"ms\": 1.235,\n"
+        "  \"nan\": null\n"
         "}\n");
 }
 

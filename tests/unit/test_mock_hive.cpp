@@ -1,6 +1,11 @@
 // Tests of the mock hive: routes, answers, records and awaiting heartbeats.
 #include <doctest/doctest.h>
 
+#include "run_test.hpp"
+
+#include <string>
+#include <vector>
+
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/io_context.hpp>
@@ -15,18 +20,6 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-// Runs one test coroutine to its end on a fresh loop, bounded in time.
-template <typename F>
-void run_test(F body) {
-  asio::io_context io;
-  bool finished = false;
-  asio::co_spawn(io, [&]() -> asio::awaitable<void> {
-    co_await body(io.get_executor());
-    finished = true;
-  }, [](std::exception_ptr e) { if (e) std::rethrow_exception(e); });
-  io.run_for(20s);
-  REQUIRE(finished);
-}
 
 asio::awaitable<http::FetchResult> post(asio::any_io_executor ex, uint16_t port, std::string path, std::string body,
                                         std::string method = "POST") {
@@ -35,6 +28,13 @@ asio::awaitable<http::FetchResult> post(asio::any_io_executor ex, uint16_t port,
   req.target = std::move(path);
   req.body = std::move(body);
   co_return co_await http::fetch(ex, "127.0.0.1", port, req, Clock::now() + 5s);
+}
+
+// Posts heartbeats in order from a second coroutine, while the test's coroutine waits for them.
+void post_heartbeats_meanwhile(asio::any_io_executor ex, uint16_t port, std::vector<std::string> bodies) {
+  asio::co_spawn(ex, [ex, port, bodies = std::move(bodies)]() -> asio::awaitable<void> {
+    for (std::size_t i = 0; i < bodies.size(); ++i) co_await post(ex, port, "/v1/heartbeat", bodies[i]);
+  }, asio::detached);
 }
 
 }  // namespace
@@ -97,20 +97,42 @@ TEST_CASE("waiting for heartbeats ends when they arrive, or at the deadline") {
     std::error_code ec;
     auto hive = hive::MockHive::start(ex, "127.0.0.1", 0, ec);
     REQUIRE(hive);
-    auto port = hive->port();
-    // Two heartbeats sent from a second coroutine while the first waits for them.
-    asio::co_spawn(ex, [ex, port]() -> asio::awaitable<void> {
-      co_await post(ex, port, "/v1/heartbeat", R"({"worker_id":"w"})");
-      co_await post(ex, port, "/v1/heartbeat", R"({"worker_id":"w"})");
-    }, asio::detached);
+    post_heartbeats_meanwhile(ex, hive->port(), {R"({"worker_id":"w"})", R"({"worker_id":"w"})"});
     auto t0 = Clock::now();
-    CHECK(co_await hive->wait_heartbeats("w", 2, Clock::now() + 10s));
+    auto got = co_await hive->wait_heartbeats("w", 2, Clock::now() + 10s);
+    CHECK(got.outcome == hive::HeartbeatWait::Outcome::received);
     CHECK(Clock::now() - t0 < 5s);
     CHECK(hive->heartbeat_count("w") == 2);
 
     t0 = Clock::now();
-    CHECK_FALSE(co_await hive->wait_heartbeats("w", 3, Clock::now() + 100ms));
+    got = co_await hive->wait_heartbeats("w", 3, Clock::now() + 100ms);
+    CHECK(got.outcome == hive::HeartbeatWait::Outcome::deadline);
     CHECK(Clock::now() - t0 >= 100ms);
+  });
+}
+
+TEST_CASE("a refused heartbeat ends the wait at once while one worker is expected") {
+  run_test([](asio::any_io_executor ex) -> asio::awaitable<void> {
+    std::error_code ec;
+    auto hive = hive::MockHive::start(ex, "127.0.0.1", 0, ec);
+    REQUIRE(hive);
+    post_heartbeats_meanwhile(ex, hive->port(), {R"({"worker_id":"w","timestamp":"2026-01-01T00:00:00Z")"});
+
+    // Without an expected worker the refusal cannot be put down to "w": only the deadline ends the wait.
+    auto got = co_await hive->wait_heartbeats("w", 1, Clock::now() + 300ms);
+    CHECK(got.outcome == hive::HeartbeatWait::Outcome::deadline);
+
+    hive->expect_worker("w");
+    auto t0 = Clock::now();
+    got = co_await hive->wait_heartbeats("w", 1, Clock::now() + 10s);
+    CHECK(Clock::now() - t0 < 1s);
+    CHECK(got.outcome == hive::HeartbeatWait::Outcome::rejected);
+    CHECK(got.reason.find("not valid JSON") != std::string::npos);
+    CHECK(got.body == R"({"worker_id":"w","timestamp":"2026-01-01T00:00:00Z")");
+
+    hive->expect_worker("v");  // two workers: the refusal is nobody's in particular
+    got = co_await hive->wait_heartbeats("w", 1, Clock::now() + 100ms);
+    CHECK(got.outcome == hive::HeartbeatWait::Outcome::deadline);
   });
 }
 

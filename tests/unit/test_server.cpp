@@ -2,6 +2,8 @@
 // bodies, 100-continue, limits, deadlines, the connection cap and streamed answers.
 #include <doctest/doctest.h>
 
+#include "run_test.hpp"
+
 #include <asio/co_spawn.hpp>
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
@@ -21,17 +23,6 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-template <typename F>
-void run_test(F body) {
-  asio::io_context io;
-  bool finished = false;
-  asio::co_spawn(io, [&]() -> asio::awaitable<void> {
-    co_await body(io.get_executor());
-    finished = true;
-  }, [](std::exception_ptr e) { if (e) std::rethrow_exception(e); });
-  io.run_for(20s);
-  REQUIRE(finished);
-}
 
 // Echoes the method, path and body; streams three chunks on /stream.
 std::unique_ptr<http::Server> echo_server(asio::any_io_executor ex, http::ServerOptions opts = {}) {

@@ -9,6 +9,7 @@
 #include <asio/use_awaitable.hpp>
 #include <fmt/format.h>
 
+#include "event_stream.hpp"
 #include "hivetest/http/client.hpp"
 #include "timestamp.hpp"
 
@@ -35,7 +36,29 @@ std::string heartbeat_payload(const Worker& w) {
                      json_escape(w.opts.worker_id), rfc3339_now());
 }
 
+namespace {
+
+// The heartbeat faults that hold the first beat back; false when no beat is to be sent.
+asio::awaitable<bool> before_first_heartbeat(Worker& w) {
+  if (w.opts.faults.has(Fault::no_heartbeat)) {
+    w.log("fault no-heartbeat: sending no heartbeats");
+    co_await w.shutdown.wait();  // or until cancelled
+    co_return false;
+  }
+  if (w.opts.faults.has(Fault::late_heartbeat)) {
+    auto delay = std::chrono::duration_cast<std::chrono::seconds>(late_heartbeat_delay);
+    w.log("fault late-heartbeat: the first heartbeat goes in {} s", delay.count());
+    if (!co_await wait_until(Clock::now() + late_heartbeat_delay, w.shutdown)) co_return false;
+    auto cancelled = (co_await asio::this_coro::cancellation_state).cancelled();
+    co_return cancelled == asio::cancellation_type::none;
+  }
+  co_return true;
+}
+
+}  // namespace
+
 asio::awaitable<void> send_heartbeats(Worker& w) {
+  if (!co_await before_first_heartbeat(w)) co_return;
   const auto interval = std::chrono::milliseconds(w.opts.heartbeat_interval_ms);
   const std::string target = w.hive.base_path + w.opts.heartbeat_path;
   const std::string url = w.hive.url_of(w.opts.heartbeat_path);
@@ -47,6 +70,8 @@ asio::awaitable<void> send_heartbeats(Worker& w) {
     req.method = "POST";
     req.target = target;
     req.body = heartbeat_payload(w);
+    // A serializer that loses the closing brace: the id is there, the JSON is not valid.
+    if (w.opts.faults.has(Fault::bad_heartbeat)) req.body.pop_back();
     auto deadline = Clock::now() + std::min<Clock::duration>(interval, longest_wait);
     auto result = co_await hivetest::http::fetch(w.ex, w.hive.host, w.hive.port, std::move(req), deadline);
     auto cancelled = (co_await asio::this_coro::cancellation_state).cancelled();

@@ -13,6 +13,7 @@ namespace reference_worker {
 
 using Clock = std::chrono::steady_clock;
 using hivetest::http::json_escape;
+using namespace std::string_view_literals;
 
 namespace {
 
@@ -30,9 +31,41 @@ double seconds_since(Clock::time_point t) {
   return std::max(std::chrono::duration<double>(Clock::now() - t).count(), 1e-6);
 }
 
+// What the sse-garbage fault sends instead of events: an error page, binary bytes and a
+// traceback, none of it a line of the event-stream format.
+constexpr std::string_view garbage =
+    "<html><head><title>502 Bad Gateway</title></head><body>upstream crashed</body></html>\r\n"
+    "\x00\x01\x02\xff\xfe\x1b[31m binary \x7f\x80\r\n"
+    "Traceback (most recent call last): fault sse-garbage\n"sv;
+
+// The stream faults that strike after this many tokens, so that a tester sees a stream
+// that began well.
+constexpr int tokens_before_fault = 3;
+
+// The stream faults that break off mid-stream. Returns once the stream is to end.
+asio::awaitable<void> break_off(Worker& w, const InferenceRequest& job, hivetest::http::BodyWriter& out, int tokens) {
+  if (w.opts.faults.has(Fault::sse_stall)) {
+    w.log("job {}: fault sse-stall: no more events after {} tokens, the connection stays open", job.job_id, tokens);
+    co_await w.shutdown.wait();
+    co_return;
+  }
+  w.log("job {}: fault sse-error-event: sending an error event after {} tokens", job.job_id, tokens);
+  const std::string_view error = R"({"type":"error","code":"fault","message":"fault sse-error-event: the model failed mid-stream"})";
+  if (co_await send_event(out, error)) co_await send_done(out);
+  co_return;
+}
+
 asio::awaitable<void> run_job(Worker& w, InferenceRequest job, hivetest::http::BodyWriter& out) {
   const auto delay = std::chrono::milliseconds(w.opts.token_delay_ms);
   w.log("job {}: generating up to {} tokens", job.job_id, job.max_tokens);
+  if (w.opts.faults.has(Fault::sse_garbage)) {
+    w.log("job {}: fault sse-garbage: sending {} bytes that are not events, then ending the stream", job.job_id,
+          garbage.size());
+    co_await out.write(garbage);
+    co_return;
+  }
+  const bool breaks_off = w.opts.faults.has(Fault::sse_error_event) || w.opts.faults.has(Fault::sse_stall);
+  const int break_off_at = std::min(tokens_before_fault, job.max_tokens);
   std::string started = fmt::format(R"({{"type":"started","job_id":"{}","model":"{}","started_at":"{}"}})",
                                     json_escape(job.job_id), json_escape(w.opts.model_ref), rfc3339_now());
   if (!co_await send_event(out, started)) {
@@ -66,6 +99,10 @@ asio::awaitable<void> run_job(Worker& w, InferenceRequest job, hivetest::http::B
       co_return;
     }
     ++tokens_out;
+    if (breaks_off && tokens_out == break_off_at) {
+      co_await break_off(w, job, out, tokens_out);
+      co_return;
+    }
     if (tokens_out == metrics_after) {
       auto metrics = fmt::format(R"({{"type":"metrics","tokens_out":{},"tokens_per_sec":{:.1f}}})", tokens_out,
                                  tokens_out / seconds_since(decode_start));
@@ -76,7 +113,10 @@ asio::awaitable<void> run_job(Worker& w, InferenceRequest job, hivetest::http::B
   auto decode_ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - decode_start).count();
   auto end = fmt::format(R"({{"type":"end","tokens_out":{},"decode_time_ms":{},"stop_reason":"{}"}})", tokens_out,
                          decode_ms, stop_reason);
-  if (co_await send_event(out, end) && co_await send_done(out))
+  if (w.opts.faults.has(Fault::sse_no_done)) {
+    if (co_await send_event(out, end))
+      w.log("job {}: fault sse-no-done: {} tokens, ending the stream without [DONE]", job.job_id, tokens_out);
+  } else if (co_await send_event(out, end) && co_await send_done(out))
     w.log("job {}: {} tokens in {} ms ({})", job.job_id, tokens_out, decode_ms, stop_reason);
   else
     w.log("job {}: client went away before the end", job.job_id);

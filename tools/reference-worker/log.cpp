@@ -6,9 +6,13 @@
 
 namespace reference_worker {
 
-void Log::line(std::string_view text) {
+std::string Log::stamp() const {
   auto since_start = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start_);
-  std::string out = fmt::format("[{:9.3f}] ", since_start.count());
+  return fmt::format("[{:9.3f}] ", since_start.count());
+}
+
+void Log::line(std::string_view text) {
+  std::string out = stamp();
   out.reserve(out.size() + text.size() + 1);
   for (char c : text) {
     if (c == '\n') out += "\\n";

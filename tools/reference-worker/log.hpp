@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <string>
 #include <string_view>
 #include <utility>
 
@@ -20,6 +21,8 @@ class Log {
   // Line breaks inside `text` are escaped so that one event stays one line for readers
   // that split the log by lines (hivetest keeps the last lines of it).
   void line(std::string_view text);
+  // The "[ms since start] " that begins each line.
+  std::string stamp() const;
 
  private:
   std::chrono::steady_clock::time_point start_;

@@ -2,6 +2,7 @@
 #include "options.hpp"
 
 #include <cstdio>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -23,6 +24,7 @@ std::optional<int> parse_options(int argc, char** argv, Options& out) {
   CLI::App app{"reference-worker: a stand-in LLM worker that speaks the rbee worker protocol"};
   std::string inference_api = "v2";
   std::string heartbeat_shape = "flat";
+  std::vector<std::string> fault_list;
 
   app.add_option("--worker-id", out.worker_id, "worker id sent in heartbeats")->type_name("ID")->required()->check(non_empty);
   app.add_option("--model", out.model_path, "GGUF model file; its vocabulary becomes the output")
@@ -66,10 +68,15 @@ std::optional<int> parse_options(int argc, char** argv, Options& out) {
       ->type_name("TOKEN")
       ->envname("WORKER_API_TOKEN")
       ->check(non_empty);
-  app.add_option("--token-delay-ms", out.token_delay_ms, "delay between streamed tokens")
+  app.add_option("--token-delay-ms", out.token_delay_ms, "delay between streamed tokens [default: 0, or 200 with --fault slow-tokens]")
       ->type_name("N")
-      ->check(CLI::Range(0, 60'000))
-      ->capture_default_str();
+      ->check(CLI::Range(0, 60'000));
+  const auto names = fault_names();
+  const std::vector<std::string> known_faults(names.begin(), names.end());
+  app.add_option("--fault", fault_list, "misbehave in this way; may be repeated")
+      ->type_name("NAME")
+      ->allow_extra_args(false)
+      ->check(CLI::IsMember(known_faults));
 
   try {
     app.parse(argc, argv);
@@ -79,6 +86,9 @@ std::optional<int> parse_options(int argc, char** argv, Options& out) {
   }
   out.inference_api = inference_api == "v1" ? InferenceApi::v1 : InferenceApi::v2;
   out.heartbeat_shape = heartbeat_shape == "nested" ? HeartbeatShape::nested : HeartbeatShape::flat;
+  for (const auto& name : fault_list) out.faults.add(*fault_from_name(name));
+  if (out.token_delay_ms < 0)
+    out.token_delay_ms = out.faults.has(Fault::slow_tokens) ? static_cast<int>(slow_token_delay.count()) : 0;
   if (out.model_ref.empty()) out.model_ref = "file:" + file_name_of(out.model_path);
   return std::nullopt;
 }

@@ -5,6 +5,8 @@
 #include <optional>
 #include <string>
 
+#include "fault.hpp"
+
 namespace reference_worker {
 
 enum class InferenceApi { v1, v2 };       // v1 streams from POST; v2 answers with an sse_url
@@ -28,7 +30,8 @@ struct Options {
   HeartbeatShape heartbeat_shape = HeartbeatShape::flat;
   std::string heartbeat_path = "/v1/heartbeat";
   std::string api_token = "test-token";
-  int token_delay_ms = 0;
+  int token_delay_ms = -1;  // unset: then 0, or the slow-tokens fault's delay
+  Faults faults;
 };
 
 // Fills `out`, or returns the exit code to leave with: 0 after --help, 2 for bad options

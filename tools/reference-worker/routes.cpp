@@ -2,6 +2,7 @@
 #include "routes.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <memory>
 
 #include <asio/experimental/awaitable_operators.hpp>
@@ -31,11 +32,17 @@ constexpr int progress_events = 4;  // spread over the load time left when a cli
 constexpr std::size_t logged_body_limit = 200;
 
 Response health(const Worker& w) {
+  if (w.opts.faults.has(Fault::health_500)) return Response::error(500, "fault health-500: the backend is broken");
   return Response::json(200, fmt::format(R"({{"status":"healthy","vram_bytes":{}}})", w.loading.vram_bytes()));
 }
 
-Response ready(const Worker& w) {
-  if (w.loading.loaded()) return Response::json(200, R"({"ready":true,"state":"idle","model_loaded":true})");
+Response ready(Worker& w) {
+  if (w.loading.loaded() && w.opts.faults.has(Fault::ready_false))
+    return Response::json(200, R"({"ready":false,"state":"idle","model_loaded":true})");
+  if (w.loading.loaded()) {
+    w.said_ready = true;
+    return Response::json(200, R"({"ready":true,"state":"idle","model_loaded":true})");
+  }
   return Response::json(200, fmt::format(R"({{"ready":false,"state":"loading","progress_url":"{}"}})", progress_path));
 }
 
@@ -109,6 +116,10 @@ void log_request(Log& log, const Request& req, const Response& resp) {
 }
 
 asio::awaitable<Response> handle(Worker& w, const Router& router, Request& req) {
+  if (w.said_ready && w.opts.faults.has(Fault::exit_after_ready)) {
+    w.log("fault exit-after-ready: exiting on {} {}, the first request since saying ready", req.method, req.target);
+    std::_Exit(fault_exit_status);
+  }
   Response resp;
   if (!w.opts.local_mode && needs_token(req.path) && !has_bearer_token(req, w.opts.api_token)) {
     resp = Response::error(401, "missing or invalid bearer token");

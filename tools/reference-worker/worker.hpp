@@ -36,6 +36,7 @@ struct Worker {
   PendingJobs jobs{64};
   hivetest::Event shutdown;  // set once on SIGTERM/SIGINT: every wait ends early
   uint64_t jobs_named = 0;   // for ids of jobs that came without one
+  bool said_ready = false;   // /v1/ready has answered ready:true
 };
 
 }  // namespace reference_worker

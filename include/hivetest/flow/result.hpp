@@ -48,7 +48,7 @@ struct RunResult {
   uint16_t worker_port = 0;
   std::vector<CheckResult> checks;
   std::optional<InferenceStats> inference;
-  std::optional<std::chrono::milliseconds> time_to_ready;
+  std::optional<std::chrono::microseconds> time_to_ready;  // spawn to ready
   std::size_t heartbeats = 0;                   // received from this worker
   std::vector<process::LogLine> worker_log;     // the last lines
   std::size_t worker_log_total = 0;             // lines ever written
@@ -69,6 +69,8 @@ struct SuiteResult {
   std::chrono::system_clock::time_point started_at;  // for reports' timestamps
   std::chrono::steady_clock::time_point started;     // what log lines' times count from
   std::chrono::milliseconds duration{0};
+  std::chrono::microseconds cpu_time{0};  // hivetest's own, user and system
+  std::size_t peak_rss_kib = 0;           // hivetest's own
 };
 
 // What the flow tells as it goes, for live output; `worker` indexes SuiteResult::runs.

@@ -6,6 +6,7 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -36,6 +37,14 @@ struct HiveLogEntry {
   std::string text;       // the reason, or the method and path
 };
 
+// How a wait for heartbeats ended.
+struct HeartbeatWait {
+  enum class Outcome { received, deadline, rejected };
+  Outcome outcome = Outcome::received;
+  std::string reason;  // when rejected: why the hive answered 400
+  std::string body;    // when rejected: the start of the body it refused
+};
+
 class MockHive {
  public:
   static constexpr std::size_t max_log = 1000;
@@ -51,13 +60,16 @@ class MockHive {
 
   // Heartbeats from workers not expected are logged and counted, not dropped silently.
   void expect_worker(const std::string& worker_id);
-  std::size_t heartbeat_count(const std::string& worker_id) const;
-  const std::vector<HeartbeatRecord>& heartbeats(const std::string& worker_id) const;
+  std::size_t heartbeat_count(const std::string& worker_id) const;  // all received
+  const std::deque<HeartbeatRecord>& heartbeats(const std::string& worker_id) const;  // the latest ones
   std::size_t unknown_worker_heartbeats() const { return unknown_worker_heartbeats_; }
 
-  // Completes with true when worker_id has sent n heartbeats, false at the deadline.
-  asio::awaitable<bool> wait_heartbeats(std::string worker_id, std::size_t n,
-                                        std::chrono::steady_clock::time_point deadline);
+  // Completes when worker_id has sent n heartbeats, or at the deadline. While worker_id
+  // is the only worker expected, a heartbeat the hive refuses ends the wait at once: an
+  // invalid payload names no worker, so it can only be that worker's, and it will not
+  // get better by waiting (it is counted from before the wait, too).
+  asio::awaitable<HeartbeatWait> wait_heartbeats(std::string worker_id, std::size_t n,
+                                                 std::chrono::steady_clock::time_point deadline);
 
   const std::deque<HiveLogEntry>& log() const { return log_; }
   void stop();
@@ -69,9 +81,11 @@ class MockHive {
 
   asio::any_io_executor ex_;
   std::unique_ptr<http::Server> server_;
-  std::map<std::string, std::vector<HeartbeatRecord>> records_;
+  std::map<std::string, std::deque<HeartbeatRecord>> records_;  // the latest, bounded
+  std::map<std::string, std::size_t> totals_;                      // every one ever received
   std::map<std::string, bool> expected_;
   std::size_t unknown_worker_heartbeats_ = 0;
+  std::optional<HeartbeatWait> first_rejection_;
   std::deque<HiveLogEntry> log_;
   Pulse arrived_;
 };

@@ -26,6 +26,7 @@ class HumanReport : public Reporter {
     std::string phase;
     std::string last_event;
     std::chrono::steady_clock::time_point started;
+    bool failed;
   };
   std::string paint(std::string_view text, const char* code) const;
   bool many() const { return rows_.size() > 1; }
@@ -35,6 +36,7 @@ class HumanReport : public Reporter {
   void finish_many(const flow::SuiteResult& r);
   void print_hive_log(const flow::SuiteResult& r);
   void print_verdict(const flow::SuiteResult& r);
+  void print_resources(const flow::SuiteResult& r);
 
   std::FILE* out_;
   bool color_;

@@ -36,6 +36,7 @@ class JsonWriter {
     out_ += fmt::format("{}", v);
     return *this;
   }
+  JsonWriter& real(double v, int decimals = 3);  // null when not finite: JSON has no NaN
   JsonWriter& boolean(bool v);
   JsonWriter& null();
 

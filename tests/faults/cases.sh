@@ -1,0 +1,247 @@
+#!/usr/bin/env bash
+# Fault cases: the reference worker misbehaving in one way each (--fault NAME), and hivetest
+# catching it with the right check, the right message, the right exit status, in bounded time.
+# Usage: HIVETEST=… REFERENCE_WORKER=… TINY_MODEL=… cases.sh CASE
+source "$(dirname "${BASH_SOURCE[0]}")/../integration/lib.sh"
+
+# hivetest against a worker with the fault $1; the rest are hivetest's options.
+run_fault() {
+  local fault=$1
+  shift
+  run --worker "$(rw --fault "$fault")" "$@"
+  echo "time to the end of the run: $elapsed_ms ms (exit status $rc)"
+}
+
+# The summary names the check that failed, e.g. "Readiness".
+expect_failed_check() { expect_out "❌ $1 test FAILED"; }
+# The worker's last log lines are shown, and they hold this.
+expect_worker_log() {
+  sed -n '/Worker logs (last/,/Test Summary/p' "$WORK/out" | grep -qF -- "$1" || fail "the worker log shown lacks: $1"
+}
+# A fault that is seen as it happens.
+expect_fast() { (( elapsed_ms < 2000 )) || fail "took $elapsed_ms ms, expected under 2000"; }
+# A fault that can only be seen at a deadline of $1 seconds: not before it, not long after.
+expect_at_deadline() {
+  local ms=$(( $1 * 1000 ))
+  (( elapsed_ms >= ms )) || fail "ended after $elapsed_ms ms, before the ${1} s deadline"
+  (( elapsed_ms < ms + 2000 )) || fail "ended after $elapsed_ms ms, more than 2 s past the ${1} s deadline"
+}
+# The number in the first output line that matches the sed expression $1.
+number_from() { sed -n "s/$1/\\1/p" "$WORK/out" | head -n 1; }
+
+case_crash_on_start() {
+  run_fault crash-on-start --timeout 30
+  expect_rc 1
+  expect_failed_check "Readiness"
+  expect_out "Worker exited before it was ready: exited with status 101"
+  expect_worker_log "panicked at 'fault crash-on-start"
+  expect_fast
+  expect_nothing_left
+}
+
+case_exit_after_ready() {
+  run_fault exit-after-ready
+  expect_rc 1
+  expect_failed_check "Health"
+  expect_out "Worker exited during the health check: exited with status 101"
+  expect_worker_log "fault exit-after-ready: exiting on GET /health"
+  ! grep -qF "Testing ready endpoint" "$WORK/out" || fail "the checks went on after the worker exited"
+  expect_fast
+  expect_nothing_left
+}
+
+case_never_ready() {
+  run_fault never-ready --timeout 1
+  expect_rc 1
+  expect_failed_check "Readiness"
+  expect_out "Worker did not become ready within 1s"
+  expect_out "Connection refused"
+  expect_worker_log "fault never-ready: not opening port"
+  expect_at_deadline 1
+  expect_nothing_left
+}
+
+case_health_500() {
+  run_fault health-500 --timeout 1
+  expect_rc 1
+  expect_failed_check "Readiness"
+  expect_out "Worker did not become ready within 1s"
+  expect_out '/health answered 500 {"error":"fault health-500: the backend is broken"}'
+  expect_worker_log "GET /health -> 500"
+  expect_at_deadline 1
+}
+
+case_ready_false() {
+  run_fault ready-false --timeout 1
+  expect_rc 1
+  expect_failed_check "Readiness"
+  expect_out "Worker did not become ready within 1s"
+  expect_out '/v1/ready answered 200 {"ready":false,"state":"idle","model_loaded":true}'
+  expect_at_deadline 1
+}
+
+case_no_heartbeat() {
+  run_fault no-heartbeat --heartbeat-timeout 1
+  expect_rc 1
+  expect_failed_check "Heartbeat"
+  expect_out "Received 0 of 1 heartbeat(s) within 1s"
+  expect_out "(nothing received)"
+  expect_worker_log "fault no-heartbeat: sending no heartbeats"
+  expect_at_deadline 1
+}
+
+case_bad_heartbeat() {
+  run_fault bad-heartbeat --heartbeat-timeout 30
+  expect_rc 1
+  expect_failed_check "Heartbeat"
+  expect_out "Heartbeat rejected by the hive: body is not valid JSON"
+  expect_out 'got:      400 for the body {"worker_id":"test-worker-'
+  expect_out "Rejected heartbeat: body is not valid JSON"
+  expect_worker_log "heartbeat #1 sent to"
+  expect_fast
+}
+
+case_late_heartbeat() {
+  run_fault late-heartbeat --heartbeat-timeout 1
+  expect_rc 1
+  expect_failed_check "Heartbeat"
+  expect_out "Received 0 of 1 heartbeat(s) within 1s"
+  expect_worker_log "fault late-heartbeat: the first heartbeat goes in 600 s"
+  expect_at_deadline 1
+}
+
+case_sse_error_event() {
+  run_fault sse-error-event --inference-timeout 30
+  expect_rc 1
+  expect_failed_check "Inference"
+  expect_out "sent an error event"
+  expect_out "got:      error fault: fault sse-error-event: the model failed mid-stream"
+  expect_worker_log "fault sse-error-event: sending an error event after 3 tokens"
+  expect_fast
+}
+
+case_sse_no_done() {
+  run_fault sse-no-done --inference-timeout 30
+  expect_rc 1
+  expect_failed_check "Inference"
+  expect_out "ended without data: [DONE]"
+  expect_out "got:      50 tokens, an end event"
+  expect_fast
+}
+
+case_sse_stall() {
+  run_fault sse-stall --inference-timeout 1
+  expect_rc 1
+  expect_failed_check "Inference"
+  expect_out "did not finish within 1.0s"
+  expect_out "got:      3 tokens in 1.0s, then no event for the last 1.0s"
+  expect_worker_log "fault sse-stall: no more events after 3 tokens"
+  expect_at_deadline 1
+}
+
+case_sse_garbage() {
+  run_fault sse-garbage --inference-timeout 30
+  expect_rc 1
+  expect_failed_check "Inference"
+  expect_out "is not server-sent events: 162 bytes without one event"
+  expect_out "got:      <html><head><title>502 Bad Gateway</title>"
+  expect_fast
+}
+
+case_slow_tokens_within_the_timeout() {
+  run_fault slow-tokens --max-tokens 5 --inference-timeout 5
+  expect_rc 0
+  expect_out "ALL TESTS PASSED"
+  expect_out "Inference streamed 5 tokens"
+  # Four gaps of 200 ms between five tokens: the worker really was slow.
+  local ms; ms=$(number_from '.*Inference test passed (\([0-9]*\)[.0-9]* ms).*')
+  (( ms >= 800 )) || fail "inference took $ms ms, so the tokens were not slow"
+}
+
+case_slow_tokens_past_the_timeout() {
+  run_fault slow-tokens --inference-timeout 1
+  expect_rc 1
+  expect_failed_check "Inference"
+  expect_out "did not finish within 1.0s"
+  expect_out "tokens in 1.0s, then no event for the last 0."
+  expect_at_deadline 1
+}
+
+case_ignore_sigterm() {
+  run_fault ignore-sigterm --grace 0.5
+  expect_rc 0
+  expect_out "ALL TESTS PASSED"
+  expect_out "Worker stopped: killed by signal 9 (SIGKILL), still running 0.5s after SIGTERM"
+  expect_worker_log "received SIGTERM: ignoring it (fault ignore-sigterm)"
+  (( elapsed_ms >= 500 )) || fail "the run ended after $elapsed_ms ms, before the 0.5 s grace"
+  (( elapsed_ms < 2500 )) || fail "the run took $elapsed_ms ms, long past the 0.5 s grace"
+  expect_nothing_left
+}
+
+# Runs with the grandchild fault $1, which must not hurt the flow; sets GRANDCHILD to the pid
+# the worker logged.
+run_grandchild_fault() {
+  run_fault "$1"
+  expect_rc 0
+  expect_out "ALL TESTS PASSED"
+  expect_worker_log "fault $1: started child PID"
+  GRANDCHILD=$(number_from ".*fault $1: started child PID \([0-9]*\).*")
+  [[ -n $GRANDCHILD ]] || fail "no grandchild PID in the worker log"
+}
+
+case_fork_grandchild() {
+  run_grandchild_fault fork-grandchild
+  ! kill -0 "$GRANDCHILD" 2>/dev/null || fail "grandchild $GRANDCHILD is still running"
+  expect_nothing_left
+}
+
+# Killing what left the worker's group is the reaper's job; here the flow must not suffer
+# from it, and the grandchild must really have left the group.
+case_setsid_grandchild() {
+  run_grandchild_fault setsid-grandchild
+  expect_worker_log "in a session of its own"
+  if kill -0 "$GRANDCHILD" 2>/dev/null; then
+    [[ $(ps -o sid= -p "$GRANDCHILD" | tr -d ' ') == "$GRANDCHILD" ]] ||
+      fail "grandchild $GRANDCHILD is not in a session of its own"
+  fi
+}
+
+case_close_pipes() {
+  run_fault close-pipes
+  expect_rc 0
+  expect_out "ALL TESTS PASSED"
+  # The log just ends with the worker's last words before it closed them.
+  local last; last=$(sed -n '/Worker logs (last/,/Test Summary/p' "$WORK/out" | grep -F '[err]' | tail -n 1)
+  [[ $last == *"fault close-pipes: closing stdout and stderr"* ]] || fail "the worker log does not end at the close: $last"
+  expect_fast
+  expect_nothing_left
+}
+
+# 10 s of a worker writing as fast as it can: hivetest's memory stays bounded, it keeps
+# reading, and the rest of the flow runs on time. Peak RSS is read from /proc when hivetest
+# says the worker is ready, 10 s into the flood; a second of slow tokens after that keeps
+# hivetest running while it is read.
+case_log_flood() {
+  start_bg --worker "$(rw --fault log-flood --load-ms 10000 --token-delay-ms 50)" --max-tokens 20 --heartbeats 1
+  wait_line "Worker is ready!" 40
+  local hwm_kb; hwm_kb=$(awk '/^VmHWM:/ {print $2}' "/proc/$BG/status")
+  finish_bg
+  echo "hivetest peak RSS after 10 s of flood: $hwm_kb kB"
+  [[ -n $hwm_kb ]] || fail "could not read hivetest's VmHWM"
+  (( hwm_kb < 64 * 1024 )) || fail "hivetest's peak RSS is $hwm_kb kB, over 64 MiB"
+  expect_rc 0
+  expect_out "ALL TESTS PASSED"
+  local ready_ms; ready_ms=$(number_from '.*Worker is ready! (\([0-9]*\)[.0-9]* ms).*')
+  (( ready_ms >= 9000 && ready_ms < 11000 )) || fail "ready after $ready_ms ms, expected at the end of the 10 s load"
+  # The worker never blocked on a full pipe: by its own count in the last flood lines shown,
+  # it wrote far more than hivetest could ever hold, and was still writing after readiness.
+  local flood; flood=$(sed -n 's/.*\[ *\([0-9]*\)\.[0-9]*\] flood: \([0-9]*\) bytes written.*/\1 \2/p' "$WORK/out" | sort -n -k2 | tail -n 1)
+  [[ -n $flood ]] || fail "no flood line in the worker log shown"
+  local last_ms=${flood% *} total=${flood#* }
+  echo "the worker had written $total bytes at $last_ms ms"
+  (( total >= 256 * 1024 * 1024 )) || fail "the worker wrote only $total bytes in 10 s"
+  (( last_ms >= 10000 )) || fail "the last flood line shown was written at $last_ms ms, before readiness"
+  expect_nothing_left
+}
+
+run_case "$@"
