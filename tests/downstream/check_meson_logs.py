@@ -18,7 +18,7 @@ with open(f'{logs}/testlog.json') as f:
     for line in f:
         test = json.loads(line)
         results[test['name']] = test['result']
-expected = {'worker isolation': 'OK', 'no model': 'SKIP', 'failing worker': 'FAIL'}
+expected = {'worker isolation': 'OK', 'no model': 'SKIP', 'failing worker': 'FAIL', 'worker with a fault': 'FAIL'}
 if results != expected:
     problems.append(f'test results {results}, expected {expected}')
 
@@ -50,9 +50,15 @@ failed = [name for name, outcome in failing if outcome == ['failure']]
 if len(failing) != 4 or failed != ['4 - ready']:
     problems.append(f'failing worker: subtests {failing}, expected 4 with the ready check failed')
 
+faulty = cases('worker with a fault')
+failed = [name for name, outcome in faulty if outcome == ['failure']]
+if len(faulty) != len(checks) or failed != ['9 - inference']:
+    problems.append(f'worker with a fault: subtests {faulty}, expected {len(checks)} with only inference failed')
+
 verbose = open(verbose_file, encoding='utf-8', errors='replace').read()
 for pattern in [r'- ready +FAIL',
                 r'failing worker +FAIL .* 3/4 subtests passed',
+                r'worker with a fault +FAIL .* 9/10 subtests passed',
                 r'worker isolation +OK .* 10 subtests passed',
                 r'no model +SKIP']:
     if not re.search(pattern, verbose):
@@ -61,5 +67,5 @@ for pattern in [r'- ready +FAIL',
 for p in problems:
     print(p)
 if not problems:
-    print(f'meson: {results}; {len(passing)} + {len(skipped)} + {len(failing)} subtests')
+    print(f'meson: {results}; {len(passing)} + {len(skipped)} + {len(failing)} + {len(faulty)} subtests')
 sys.exit(1 if problems else 0)
