@@ -9,7 +9,6 @@
 
 #include <fcntl.h>
 #include <sys/prctl.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -24,11 +23,13 @@
 #include <asio/use_awaitable.hpp>
 #include <fmt/format.h>
 
+#include "hivetest/process/fd.hpp"
+#include "hivetest/process/pidfd.hpp"
+#include "hivetest/process/process_sweep.hpp"
+#include "hivetest/process/reaper.hpp"
+#include "hivetest/process/signal_reset.hpp"
+#include "hivetest/process/worker_marks.hpp"
 #include "hivetest/util/event.hpp"
-
-#ifndef P_PIDFD
-#define P_PIDFD 3  // waitid on a pidfd (Linux 5.4); older C libraries lack the name
-#endif
 
 extern char** environ;
 
@@ -39,27 +40,8 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using asio::posix::stream_descriptor;
 
-// Owns a file descriptor until it is handed on; keeps the failure paths of spawn() short.
-class Fd {
- public:
-  Fd() = default;
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(Fd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
-  Fd& operator=(Fd&& o) noexcept {
-    reset(std::exchange(o.fd_, -1));
-    return *this;
-  }
-  ~Fd() { reset(); }
-  int get() const { return fd_; }
-  int release() { return std::exchange(fd_, -1); }
-  void reset(int fd = -1) {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = fd;
-  }
-
- private:
-  int fd_ = -1;
-};
+// Processes of one worker outside its group that are held by pidfds at once.
+constexpr std::size_t max_strays = 256;
 
 // If our own 0, 1 or 2 were closed, a new descriptor could land there and be clobbered
 // by the child's dup2 onto stdio; moving it up keeps that from ever mattering.
@@ -106,7 +88,8 @@ struct ChildSetup {
   char* const* envp;
   pid_t parent;
   int in, out, err, report;
-  int max_fd;  // for the fallback when close_range is missing
+  int cgroup_procs;  // the worker's cgroup to move into, or -1
+  int max_fd;        // for the fallback when close_range is missing
 };
 
 // The child's report through the CLOEXEC pipe: which step failed and why. A successful
@@ -129,15 +112,13 @@ struct Report {
   if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) fail(step_deathsig);
   // The parent may have died before prctl took effect; then nobody would ever kill us.
   if (::getppid() != c.parent) ::_exit(127);
+  // Before exec, so that nothing the worker starts is ever outside its cgroup. Without it
+  // the worker runs all the same: its tag still finds what leaves its group.
+  if (c.cgroup_procs >= 0) {
+    [[maybe_unused]] const auto n = ::write(c.cgroup_procs, "0", 1);
+  }
 
-  // Dispositions first, mask second: a signal pending from the parent's blocked mask must
-  // not run one of the parent's handlers here.
-  struct sigaction dfl {};
-  dfl.sa_handler = SIG_DFL;
-  for (int sig = 1; sig < NSIG; ++sig) ::sigaction(sig, &dfl, nullptr);  // some fail: fine
-  sigset_t none;
-  sigemptyset(&none);
-  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  reset_signals();
 
   if (::dup2(c.in, 0) < 0 || ::dup2(c.out, 1) < 0 || ::dup2(c.err, 2) < 0) fail(step_stdio);
   // The hive's sockets and other workers' pipes must not reach the worker, CLOEXEC or not.
@@ -156,11 +137,6 @@ std::string describe_failure(const std::string& name, const Report& r) {
     case step_deathsig: return fmt::format("cannot start '{}': prctl: {}", name, why);
     default: return fmt::format("cannot start '{}': redirecting stdio: {}", name, why);
   }
-}
-
-int max_fd_for_fallback() {
-  const long open_max = ::sysconf(_SC_OPEN_MAX);
-  return open_max > 0 && open_max < 65536 ? static_cast<int>(open_max) : 65536;
 }
 
 ExitStatus from_wait_status(int st) {
@@ -189,14 +165,16 @@ struct Pipe {
 
 // Shared by the Child and its coroutines, so that whichever finishes last frees it.
 struct State {
-  State(asio::any_io_executor executor, const SpawnOptions& o, pid_t p)
+  State(asio::any_io_executor executor, const SpawnOptions& o, pid_t p, WorkerMarks m, Reaper* r)
       : ex(executor),
         pid(p),
         pidfd(executor),
         pipes{Pipe(executor, Stream::out, o.max_line), Pipe(executor, Stream::err, o.max_line)},
         ring(o.ring_lines, o.ring_bytes),
         on_line(o.on_line),
-        exited(executor) {}
+        exited(executor),
+        marks(std::move(m)),
+        reaper(r) {}
 
   asio::any_io_executor ex;
   pid_t pid;  // also the process group id
@@ -211,6 +189,9 @@ struct State {
   bool reaped = false;
   bool group_gone = false;  // nothing of the group is left; never signal -pid again
   bool closed = false;      // the Child is gone: the coroutines must not call out any more
+  WorkerMarks marks;        // find the worker's processes that left its group: the strays
+  Reaper* reaper;           // knows the group while it may hold something; may be null
+  std::vector<HeldProcess> strays;  // signalled, to be waited for
   std::array<char, 16 * 1024> buf{};
 
   void add_line(Stream s, std::string_view text, bool cut) {
@@ -249,6 +230,22 @@ struct State {
 
   void signal_group(int sig) const {
     if (!group_gone) ::kill(-pid, sig);  // ESRCH when nothing is left: fine
+  }
+
+  // The worker's processes outside its group get what the group gets (a process that
+  // called setsid, or moved to a group of its own), each once.
+  void signal_strays(int sig) {
+    if (sig == SIGKILL && marks.cgroup) kill_cgroup(*marks.cgroup);
+    signal_processes(marks.strays(pid), sig, strays, max_strays);
+  }
+
+  // Once nothing of the worker is left: its cgroup goes, and the reaper must never signal
+  // the group id again, which may now go to a stranger.
+  void release_marks() {
+    if (marks.cgroup) remove_cgroup(*marks.cgroup);
+    marks.cgroup.reset();
+    if (reaper) reaper->forget(pid);
+    reaper = nullptr;
   }
 
   // Reaps whatever of the group has exited and is ours: the leader, and orphans handed to
@@ -300,8 +297,7 @@ asio::awaitable<void> watch_exit(std::shared_ptr<State> s) {
   // WNOWAIT leaves the zombie in place, keeping the group id ours until terminate or the
   // destructor has finished signalling it. If terminate reaped it first, it noted the exit.
   siginfo_t info{};
-  if (::waitid(static_cast<idtype_t>(P_PIDFD), s->pidfd.native_handle(), &info,
-               WEXITED | WNOHANG | WNOWAIT) == 0 &&
+  if (waitid_pidfd(s->pidfd.native_handle(), &info, WNOHANG | WNOWAIT) == 0 &&
       info.si_pid == s->pid)
     s->note_exit(from_siginfo(info));
 }
@@ -316,6 +312,25 @@ asio::awaitable<void> reap_group(std::shared_ptr<State> s, Clock::time_point dea
     if (s->group_gone || s->closed) co_return;
     const auto woke = co_await (next_signal(sigchld) || until(deadline));
     if (woke.index() == 1) co_return;
+  }
+}
+
+asio::awaitable<void> readable(stream_descriptor* fd) {
+  std::error_code ec;
+  co_await fd->async_wait(stream_descriptor::wait_read, asio::redirect_error(asio::use_awaitable, ec));
+}
+
+// After SIGKILL: waits for each stray's end, up to the deadline, and reaps those that are
+// ours (orphans handed to us as their subreaper) so that none stays a zombie.
+asio::awaitable<void> reap_strays(std::shared_ptr<State> s, Clock::time_point deadline) {
+  using namespace asio::experimental::awaitable_operators;
+  while (!s->strays.empty() && !s->closed) {
+    stream_descriptor pidfd(s->ex);
+    pidfd.assign(s->strays.back().pidfd.release());
+    s->strays.pop_back();
+    co_await (readable(&pidfd) || until(deadline));
+    siginfo_t info{};
+    waitid_pidfd(pidfd.native_handle(), &info, WNOHANG);
   }
 }
 
@@ -334,19 +349,31 @@ std::string ExitStatus::describe() const {
 
 std::unique_ptr<Child> Child::spawn(asio::any_io_executor ex, const SpawnOptions& opts,
                                     std::string* error) {
-  const auto fail = [&](std::string message) -> std::unique_ptr<Child> {
-    if (error) *error = std::move(message);
+  if (opts.argv.empty() || opts.argv[0].empty()) {
+    if (error) *error = "cannot run an empty command";
     return nullptr;
-  };
-  if (opts.argv.empty() || opts.argv[0].empty()) return fail("cannot run an empty command");
+  }
   const std::string& name = opts.argv[0];
 
   // Orphans of the worker's group come to us rather than to init (which, in a container,
   // may never reap them), so terminate can reap them and see the group really gone.
   static const bool subreaper [[maybe_unused]] = ::prctl(PR_SET_CHILD_SUBREAPER, 1) == 0;
+  // Forked before the worker, so that it can never hold one of the worker's pipes.
+  Reaper* const reaper = Reaper::of_this_process();
+  WorkerMarks marks = RunMarks::of_this_process().next_worker();
+  pid_t watched = 0;  // the group the reaper was told of, until the State owns it
+  // Every failure path has taken the worker's processes down before it gets here.
+  const auto fail = [&](std::string message) -> std::unique_ptr<Child> {
+    if (marks.cgroup) remove_cgroup(*marks.cgroup);
+    if (reaper && watched != 0) reaper->forget(watched);
+    if (error) *error = std::move(message);
+    return nullptr;
+  };
 
   std::vector<std::string> args = opts.argv;
-  std::vector<std::string> env = environment_with(opts.extra_env);
+  std::vector<std::string> extra_env = opts.extra_env;
+  extra_env.push_back(marks.env_entry);
+  std::vector<std::string> env = environment_with(extra_env);
   const std::vector<char*> argv = c_array(args);
   const std::vector<char*> envp = c_array(env);
 
@@ -359,9 +386,11 @@ std::unique_ptr<Child> Child::spawn(asio::any_io_executor ex, const SpawnOptions
   if (::fcntl(out_r.get(), F_SETFL, O_NONBLOCK) != 0 ||
       ::fcntl(err_r.get(), F_SETFL, O_NONBLOCK) != 0)
     return fail(fmt::format("cannot run '{}': fcntl: {}", name, std::strerror(errno)));
+  const Fd cgroup_procs = marks.cgroup ? above_stdio(open_cgroup_procs(*marks.cgroup)) : Fd();
 
-  const ChildSetup setup{argv.data(), envp.data(), ::getpid(), null_in.get(), out_w.get(),
-                         err_w.get(), report_w.get(), max_fd_for_fallback()};
+  const ChildSetup setup{argv.data(),  envp.data(),   ::getpid(),         null_in.get(),
+                         out_w.get(),  err_w.get(),   report_w.get(),     cgroup_procs.get(),
+                         fd_scan_limit()};
 
   // Blocked across fork so that none of our handlers (Asio's among them) can run in the
   // child before it has reset them.
@@ -378,6 +407,9 @@ std::unique_ptr<Child> Child::spawn(asio::any_io_executor ex, const SpawnOptions
   // The child does the same; doing it here too means the group exists before we return,
   // whichever of us runs first.
   ::setpgid(pid, pid);
+  // At once: should we die before exec returns, the reaper must already know the group.
+  if (reaper) reaper->watch(pid);
+  watched = pid;
   null_in.reset();
   out_w.reset();
   err_w.reset();
@@ -391,19 +423,28 @@ std::unique_ptr<Child> Child::spawn(asio::any_io_executor ex, const SpawnOptions
     wait_blocking(pid);
     return fail(describe_failure(name, report));
   }
+  // The child moved itself into its cgroup before exec; if it could not, its tag alone
+  // finds its strays, with a look through all of /proc.
+  if (marks.cgroup && cgroup_of(fmt::format("/proc/{}", pid)) != marks.cgroup->path) {
+    remove_cgroup(*marks.cgroup);
+    marks.cgroup.reset();
+  }
 
   // From here on a child is running: any failure must take it down before returning.
   const auto abandon = [&](std::string message) {
     ::kill(-pid, SIGKILL);
+    if (marks.cgroup) kill_cgroup(*marks.cgroup);
+    std::vector<HeldProcess> strays;
+    signal_processes(marks.strays(pid), SIGKILL, strays, max_strays);
     wait_blocking(pid);
     return fail(std::move(message));
   };
-  Fd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+  Fd pidfd = open_pidfd(pid);
   if (pidfd.get() < 0)
     return abandon(fmt::format("cannot watch '{}': pidfd_open: {}", name, std::strerror(errno)));
   std::shared_ptr<State> s;
   try {
-    s = std::make_shared<State>(ex, opts, pid);
+    s = std::make_shared<State>(ex, opts, pid, std::move(marks), reaper);
     s->pidfd.assign(pidfd.get());
     pidfd.release();
     s->pipes[0].fd.assign(out_r.get());
@@ -411,8 +452,10 @@ std::unique_ptr<Child> Child::spawn(asio::any_io_executor ex, const SpawnOptions
     s->pipes[1].fd.assign(err_r.get());
     err_r.release();
   } catch (const std::exception& e) {
+    if (s) marks = std::move(s->marks);
     return abandon(fmt::format("cannot watch '{}': {}", name, e.what()));
   }
+  watched = 0;  // the State's now
 
   asio::co_spawn(ex, watch_exit(s), asio::detached);
   asio::co_spawn(ex, read_pipe(s, 0), asio::detached);
@@ -436,6 +479,14 @@ Child::~Child() {
     }
     s.reaped = s.group_gone = true;
   }
+  // SIGKILLed, those that are ours end at once; waiting for them leaves no zombie behind.
+  s.signal_strays(SIGKILL);
+  for (const auto& p : s.strays) {
+    siginfo_t info{};
+    waitid_pidfd(p.pidfd.get(), &info, 0);
+  }
+  s.strays.clear();
+  s.release_marks();
   // Wakes the coroutines, which see `closed` and let go of the state.
   std::error_code ignored;
   s.pidfd.close(ignored);
@@ -459,11 +510,16 @@ asio::awaitable<ExitStatus> Child::terminate(std::chrono::milliseconds grace,
   const std::shared_ptr<State> s = impl_->state;
   if (!s->exited.is_set()) {
     s->signal_group(SIGTERM);
+    s->signal_strays(SIGTERM);
     co_await (s->exited.wait() || until(Clock::now() + grace));
   }
   // Always, to catch members that outlived the leader or ignore SIGTERM.
   s->signal_group(SIGKILL);
-  co_await reap_group(s, Clock::now() + kill_wait);
+  s->signal_strays(SIGKILL);
+  const auto deadline = Clock::now() + kill_wait;
+  co_await reap_group(s, deadline);
+  co_await reap_strays(s, deadline);
+  if (s->group_gone && !s->closed) s->release_marks();
   if (!s->closed)
     for (auto& p : s->pipes) s->drain(p);
   // A leader still there kill_wait after SIGKILL is stuck in the kernel; SIGKILL is how it

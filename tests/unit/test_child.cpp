@@ -133,9 +133,9 @@ TEST_CASE("a command that cannot run fails at spawn and leaves nothing behind") 
   CHECK(error == "cannot run '/etc/passwd': Permission denied");
   CHECK_FALSE(Child::spawn(io.get_executor(), command({}), &error));
   CHECK(error == "cannot run an empty command");
-  // The failed children were reaped by spawn itself.
-  CHECK(::waitpid(-1, nullptr, WNOHANG) == -1);
-  CHECK(errno == ECHILD);
+  // The failed children were reaped by spawn itself: no child of ours has ended unreaped
+  // (the reaper, a child too, runs until we exit).
+  CHECK(::waitpid(-1, nullptr, WNOHANG) <= 0);
 }
 
 TEST_CASE("the child leads its own process group") {

@@ -48,12 +48,16 @@ class Child {
   // executable) returns nullptr and sets error ("cannot run 'x': No such file or directory").
   // The child: own process group (pgid == pid), stdin /dev/null, stdout and stderr on
   // pipes, PR_SET_PDEATHSIG(SIGKILL), signal mask and dispositions reset, no other
-  // descriptors. The first spawn makes this process a child subreaper, so that orphans of
-  // a worker's group can be reaped. The io_context must outlive the Child; on_line must
-  // not throw and is not called once the Child is destroyed.
+  // descriptors; HIVETEST_WORKER_TAG in its environment and, where the system allows, a
+  // cgroup of its own, by which its processes that leave the group are found (see
+  // worker_marks.hpp). The first spawn makes this process a child subreaper, so that
+  // orphans of a worker's group can be reaped, and starts the reaper (reaper.hpp), which
+  // kills the workers if we die; each worker's group is registered with it until reaped.
+  // The io_context must outlive the Child; on_line must not throw and is not called once
+  // the Child is destroyed.
   static std::unique_ptr<Child> spawn(asio::any_io_executor ex, const SpawnOptions& opts,
                                       std::string* error);
-  ~Child();  // kills the process group with SIGKILL and reaps, if still needed
+  ~Child();  // kills the process group and the strays with SIGKILL and reaps, if still needed
   Child(const Child&) = delete;
   Child& operator=(const Child&) = delete;
 
@@ -64,9 +68,9 @@ class Child {
   bool exited() const;
   std::optional<ExitStatus> status() const;
 
-  // SIGTERM to the group; wait for the leader to exit up to grace; then SIGKILL to the
-  // group (always, to catch members that outlived the leader); reap the leader and the
-  // members handed to us, up to kill_wait; drain the pipes. If the leader is somehow still
+  // SIGTERM to the group and to the worker's processes that left it; wait for the leader
+  // to exit up to grace; then SIGKILL to all of them (always, to catch those that outlived
+  // the leader); reap the leader and those handed to us, up to kill_wait; drain the pipes. If the leader is somehow still
   // there after kill_wait, reports it as killed by SIGKILL and leaves it to the destructor.
   asio::awaitable<ExitStatus> terminate(
       std::chrono::milliseconds grace,

@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# Reaper cases: hivetest killed with SIGKILL at random moments of a run, interrupted, or ending
+# normally leaves no worker process and no listening port behind, whatever the worker did.
+# Usage: HIVETEST=… REFERENCE_WORKER=… TINY_MODEL=… cases.sh CASE
+source "$(dirname "${BASH_SOURCE[0]}")/../integration/lib.sh"
+
+# Given to hivetest's environment only, so every process it starts inherits it (the reaper,
+# the worker and its children, whatever group or session they move to), and none of ours has it.
+ENTRY="REAPER_TEST_MARK=$MARK"
+
+# Pids of the running processes that carry ENTRY (a zombie's environment is empty).
+marked_pids() {
+  grep -lzxF -- "$ENTRY" /proc/[0-9]*/environ 2>/dev/null | sed 's|^/proc/\([0-9]*\)/environ$|\1|'
+}
+
+describe() { [[ -n $1 ]] && ps -o pid=,pgid=,sid=,stat=,comm= -p "${1//$'\n'/,}"; }
+
+ # As root, some runs drop to an unprivileged user, who may not make cgroups: then only the
+# workers' environment tag finds what left their group, and that path is tested too.
+AS=()
+AS_NOBODY=()
+if [[ $EUID == 0 ]] && setpriv --reuid=65534 --regid=65534 --clear-groups "$HIVETEST" --version >/dev/null 2>&1; then
+  AS_NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+fi
+
+# Like start_bg, with ENTRY in hivetest's environment and hivetest leading a session of its
+# own, so that its whole job can be signalled as a terminal or a shell's `kill %1` would.
+# AS is a command prefix to run it as another user (empty: as we are).
+start_marked() {
+  rm -f "$WORK/fifo"
+  mkfifo "$WORK/fifo"
+  env "$ENTRY" setsid "${AS[@]}" "$HIVETEST" --no-color --port auto --hive-port auto --model "$MODEL" --model-ref "$MARK" "$@" >"$WORK/fifo" 2>&1 &
+  BG=$!
+  exec 3<"$WORK/fifo"
+  : >"$WORK/out"
+  wait_line "Worker Isolation Test" 20  # hivetest runs: env and setsid have made way for it
+  [[ $(ps -o sid= -p "$BG" | tr -d ' ') == "$BG" ]] || fail "hivetest does not lead a session of its own"
+}
+
+hive_port() { sed -n 's/.*Mock hive server started on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$WORK/out" | head -n 1; }
+worker_port() { sed -n 's/.*Worker started (PID [0-9]*, port \([0-9]*\)).*/\1/p' "$WORK/out" | head -n 1; }
+listening() { ss -Hltn "sport = :$1" | grep -q .; }
+# Members of process group $1 that still run: a zombie waits only for init to reap it.
+running_in_group() { ps -e -o pid=,pgid=,stat=,comm= | awk -v g="$1" '$2 == g && $3 !~ /^Z/'; }
+
+FAULTS=(fork-grandchild setsid-grandchild ignore-sigterm)
+# The output lines after which hivetest may be killed: every step of the flow, cleanup included.
+MOMENTS=("Mock hive server started" "Worker started (PID" "Waiting for worker to be ready" "Worker is ready"
+         "heartbeat(s) received" "Testing health endpoint" "Testing inference endpoint" "Stopping worker")
+
+# One run with a random fault, killed by SIGKILL right after a random line of its output, one
+# time in four as a whole job; everything it started must be gone within 3 s. The worker loads
+# and streams slowly enough that a kill can land inside those steps, not only after them.
+kill_9_at_a_random_moment() {
+  local n=$1 fault=${FAULTS[RANDOM % ${#FAULTS[@]}]} moment=${MOMENTS[RANDOM % ${#MOMENTS[@]}]} whom=hivetest
+  (( RANDOM % 4 == 0 )) && whom="hivetest's job"
+  local user; user=$(id -un)
+  local AS=()
+  if (( ${#AS_NOBODY[@]} && RANDOM % 2 )); then user=nobody AS=("${AS_NOBODY[@]}"); fi
+  start_marked --worker "$(rw --fault "$fault" --load-ms 300 --token-delay-ms 5)"
+  wait_line "$moment" 20
+  local hivetest=$BG t0 marked; marked=$(marked_pids)
+  t0=$(now_ms)
+  if [[ $whom == hivetest ]]; then kill -KILL "$hivetest"; else kill -KILL -- "-$hivetest"; fi
+  wait "$hivetest"
+  BG=""
+  timeout 3 cat <&3 >>"$WORK/out" || fail "run $n: hivetest's output still held open 3 s after the kill"
+  exec 3<&-
+
+  # Each process that carries the mark must end by the deadline; the reaper carries it too.
+  local pid left
+  for pid in $marked $(marked_pids); do
+    left=$(( 3000 - ($(now_ms) - t0) ))
+    (( left > 0 )) || break
+    echo "$pid" >"$WORK/pidfile"
+    timeout "$(printf '%d.%03d' $(( left / 1000 )) $(( left % 1000 )))" pidwait -F "$WORK/pidfile"
+  done
+  local took=$(( $(now_ms) - t0 )) what="run $n ($fault, $whom as $user killed after '$moment')"
+  local still; still=$(marked_pids)
+  [[ -z $still ]] || fail "$what: still running $took ms after the kill: $(describe "$still")"
+  (( took <= 3000 )) || fail "$what: the last process ended $took ms after the kill"
+
+  local port pgid
+  for port in $(hive_port) $(worker_port); do
+    ! listening "$port" || fail "$what: port $port still listening: $(ss -Hltnp "sport = :$port")"
+  done
+  pgid=$(worker_pid)
+  if [[ -n $pgid ]] && running_in_group "$pgid" | grep -q .; then fail "$what: process group $pgid still has: $(running_in_group "$pgid")"; fi
+  local cgroups; cgroups=$(find /sys/fs/cgroup -maxdepth 10 -type d -name "hivetest-$hivetest-*" 2>/dev/null)
+  [[ -z $cgroups ]] || fail "$what: cgroups left: $cgroups"
+  echo "$what: $(wc -w <<<"$marked") processes were running, none after $took ms: $(tr '\n' ' ' <<<"$marked")"
+}
+
+case_kill_9_at_20_random_moments() {
+  local t0; t0=$(now_ms)
+  for n in $(seq 1 20); do kill_9_at_a_random_moment "$n"; done
+  echo "20 runs killed and cleaned up in $(( $(now_ms) - t0 )) ms"
+}
+
+# A grandchild in a session of its own that ignores SIGTERM gets the grace period and then
+# SIGKILL, like the worker; it, the worker and the reaper are gone when hivetest returns.
+case_setsid_grandchild_ignoring_sigterm_ends_with_the_run() {
+  run --worker "$(rw --fault setsid-grandchild --fault ignore-sigterm)" --grace 0.5
+  expect_rc 0
+  expect_out "ALL TESTS PASSED"
+  expect_out "in a session of its own"
+  local grandchild; grandchild=$(sed -n 's/.*fault setsid-grandchild: started child PID \([0-9]*\).*/\1/p' "$WORK/out" | head -n 1)
+  [[ -n $grandchild ]] || fail "no grandchild PID in the worker log"
+  ! kill -0 "$grandchild" 2>/dev/null || fail "grandchild $grandchild still there: $(describe "$grandchild")"
+  (( elapsed_ms >= 500 )) || fail "the run ended after $elapsed_ms ms, before the 0.5 s grace"
+  expect_nothing_left  # the grandchild and the reaper have the worker's and hivetest's command lines
+}
+
+# Ctrl-C reaches hivetest's whole job, the reaper's own session excepted: hivetest cleans up
+# (the grandchild that left the group included) and exits 130, and nothing is left.
+case_interrupting_the_whole_job_leaves_nothing() {
+  start_marked --worker "$(rw --fault setsid-grandchild --load-ms 600000)" --timeout 60
+  wait_line "Waiting for worker to be ready" 20
+  local reaper; reaper=$(pgrep -P "$BG" -x hivetest-reaper)
+  [[ -n $reaper ]] || fail "no reaper among hivetest's children: $(pgrep -a -P "$BG")"
+  [[ $(ps -o sid= -p "$reaper" | tr -d ' ') == "$reaper" ]] || fail "the reaper is in hivetest's session"
+  kill -INT -- "-$BG"
+  finish_bg
+  expect_rc 130
+  expect_out "INTERRUPTED"
+  local still; still=$(marked_pids)
+  [[ -z $still ]] || fail "still running after hivetest exited: $(describe "$still")"
+}
+
+run_case "$@"
