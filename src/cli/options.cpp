@@ -74,7 +74,7 @@ Parsed parse(int argc, char** argv) {
   flow::Config f;
   Bundled bundled = find_bundled();
   std::string worker, port = "18081", hive_port = "19200", profile = "rbee", matrix;
-  double timeout = 30, heartbeat_timeout = 35, inference_timeout = 30, grace = 5;
+  double timeout = 30, heartbeat_timeout = 35, inference_timeout = 30, grace = 5, hive_head_timeout = 10;
   std::size_t workers = 1, max_parallel = 0;
   bool verbose = false, no_color = false;
 
@@ -95,6 +95,9 @@ Parsed parse(int argc, char** argv) {
   app.add_option("--heartbeat-timeout", heartbeat_timeout, "seconds to wait for them")->capture_default_str()->check(CLI::PositiveNumber);
   app.add_option("--inference-timeout", inference_timeout, "seconds for the inference stream to finish")->capture_default_str()->check(CLI::PositiveNumber);
   app.add_option("--grace", grace, "seconds between SIGTERM and SIGKILL at cleanup")->capture_default_str()->check(CLI::NonNegativeNumber);
+  app.add_option("--hive-head-timeout", hive_head_timeout,
+                 "seconds a client of the mock hive has to send a request head before it is cut off")
+      ->capture_default_str()->check(CLI::PositiveNumber);
   app.add_option("--prompt", f.prompt, "inference prompt")->capture_default_str();
   app.add_option("--max-tokens", f.max_tokens, "inference max_tokens")->capture_default_str()->check(CLI::Range(1, 2048));
   app.add_option("--temperature", f.temperature, "inference temperature")->capture_default_str()->check(CLI::Range(0.0, 2.0));
@@ -152,6 +155,7 @@ Parsed parse(int argc, char** argv) {
   o.report.live_board = tty && o.report.format == "human" && !verbose;
 
   o.plan.max_parallel = max_parallel;
+  o.plan.hive_head_timeout = from_seconds(hive_head_timeout);
   if (!matrix.empty()) {
     std::string error;
     if (!read_matrix(matrix, f, o.plan.workers, error)) return usage_error("--matrix: " + error);

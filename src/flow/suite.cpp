@@ -20,10 +20,13 @@ using Clock = std::chrono::steady_clock;
 
 // 2. The mock hive, listening before any worker starts; every session records the step.
 bool start_hive(const std::vector<Session*>& sessions, std::unique_ptr<hive::MockHive>& hive,
-                asio::any_io_executor ex, std::optional<uint16_t> port) {
+                asio::any_io_executor ex, const SuitePlan& plan) {
   for (auto& s : sessions) s->begin(Step::hive);
   std::error_code ec;
-  hive = hive::MockHive::start(ex, "127.0.0.1", port.value_or(0), ec);
+  http::ServerOptions server_opts;
+  server_opts.head_timeout = plan.hive_head_timeout;
+  auto port = plan.hive_port;
+  hive = hive::MockHive::start(ex, "127.0.0.1", port.value_or(0), ec, server_opts);
   bool ok = true;
   for (auto& s : sessions) {
     if (!hive) {
@@ -126,7 +129,7 @@ asio::awaitable<SuiteResult> run_suite(asio::any_io_executor ex, const SuitePlan
   for (auto& s : sessions)                                       // 1
     if (check_model(*s)) with_model.push_back(s.get());
   std::unique_ptr<hive::MockHive> hive;
-  if (!with_model.empty() && start_hive(with_model, hive, ex, plan.hive_port))  // 2
+  if (!with_model.empty() && start_hive(with_model, hive, ex, plan))  // 2
     co_await run_sessions(ex, with_model, plan.max_parallel, &interrupt);      // 3-6, 8 for each
 
   SuiteResult result;                                            // 7

@@ -26,7 +26,7 @@ HeartbeatWait ended(HeartbeatWait::Outcome outcome) {
 MockHive::MockHive(asio::any_io_executor ex) : ex_(ex), arrived_(ex) {}
 
 std::unique_ptr<MockHive> MockHive::start(asio::any_io_executor ex, const std::string& address, uint16_t port,
-                                          std::error_code& ec) {
+                                          std::error_code& ec, http::ServerOptions opts) {
   std::unique_ptr<MockHive> hive(new MockHive(ex));
   auto router = std::make_shared<http::Router>();
   MockHive* self = hive.get();
@@ -39,7 +39,6 @@ std::unique_ptr<MockHive> MockHive::start(asio::any_io_executor ex, const std::s
                    fmt::format("{} {}", req.method, req.target.substr(0, 200))});
     return http::Response::error(404, fmt::format("no route for {}", req.path.substr(0, 200)));
   };
-  http::ServerOptions opts;
   hive->server_ = http::Server::listen(
       ex, address, port, [router](http::Request& req) { return (*router)(req); }, opts, ec);
   if (!hive->server_) return nullptr;

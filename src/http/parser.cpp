@@ -82,14 +82,18 @@ int on_status_or_version(llhttp_t* p, const char*, std::size_t n) { return state
 
 int on_header_field(llhttp_t* p, const char* at, std::size_t n) {
   auto& s = state(p);
+  std::size_t counted = n;
   if (s.headers.empty() || s.in_value) {
     if (s.headers.size() >= s.limits.max_headers)
       return s.fail(431, "more than " + std::to_string(s.limits.max_headers) + " header fields");
     s.headers.push_back({});
     s.in_value = false;
+    // ": " and CRLF count toward the block too, once per field: a name that arrives in
+    // several pieces comes in several calls.
+    counted += 4;
   }
   s.headers.back().name.append(at, n);
-  return s.count_head(n + 4);  // ": " and CRLF count toward the block too
+  return s.count_head(counted);
 }
 
 int on_header_value(llhttp_t* p, const char* at, std::size_t n) {

@@ -197,7 +197,7 @@ case_help_and_version() {
   expect_rc 0
   for opt in --worker --model --model-ref --backend --device --port --hive-port --timeout --heartbeats \
              --heartbeat-timeout --prompt --max-tokens --temperature --workers --profile --format --junit \
-             --log-lines --verbose --no-color --version; do
+             --log-lines --verbose --no-color --version --hive-head-timeout; do
     expect_out "$opt"
   done
   "$HIVETEST" --version >"$WORK/out" 2>&1; rc=$?

@@ -105,6 +105,19 @@ TEST_CASE("limits: header block 431, body 413, malformed 400") {
   CHECK(parse_requests("GET / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n", 1000).error_status == 400);
 }
 
+TEST_CASE("the header block limit does not depend on how the bytes are split") {
+  Limits limits;
+  limits.max_head = 256;
+  // A long header name just under the limit: split in pieces it comes in many calls.
+  std::string wire = "POST / HTTP/1.1\r\nX-" + std::string(200, 'n') + ": 1\r\n\r\n";
+  for (std::size_t step : {wire.size(), std::size_t(1), std::size_t(4)}) {
+    CAPTURE(step);
+    auto parsed = parse_requests(wire, step, limits);
+    CHECK(parsed.error_status == 0);
+    CHECK(parsed.requests.size() == 1);
+  }
+}
+
 TEST_CASE("a response body runs until close when it has no length") {
   MessageParser p(MessageParser::Kind::response);
   std::size_t used = 0;

@@ -1,13 +1,15 @@
 // Tests of the HTTP server and client over loopback: keep-alive, pipelining, chunked
-// bodies, 100-continue, limits, deadlines, the connection cap and streamed answers.
+// bodies, 100-continue, limits, deadlines, the connection cap with eviction and streamed answers.
 #include <doctest/doctest.h>
 
 #include "run_test.hpp"
 
 #include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/read.hpp>
+#include <asio/read_until.hpp>
 #include <asio/redirect_error.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
@@ -15,6 +17,7 @@
 
 #include "hivetest/http/client.hpp"
 #include "hivetest/http/server.hpp"
+#include "hivetest/util/event.hpp"
 
 using namespace hivetest;
 using namespace std::chrono_literals;
@@ -173,25 +176,125 @@ TEST_CASE("a client that sends its head too slowly is cut off at the head deadli
   });
 }
 
-TEST_CASE("past the connection cap a new connection gets 503") {
+namespace {
+
+// Opens a connection and has one request on it answered, so that the server has taken it.
+asio::awaitable<tcp::socket> answered_connection(asio::any_io_executor ex, uint16_t port) {
+  auto s = co_await connect(ex, port);
+  std::string req = "POST /echo HTTP/1.1\r\nContent-Length: 1\r\n\r\nx";
+  co_await asio::async_write(s, asio::buffer(req), asio::use_awaitable);
+  // The whole answer (it ends with the echoed body), so that the next read sees only what follows.
+  std::string answer;
+  co_await asio::async_read_until(s, asio::dynamic_buffer(answer), "POST /echo x", asio::use_awaitable);
+  CHECK(answer.rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
+  co_return s;
+}
+
+// An echo server plus /hold, answered only once `release` is set: a request kept in hand.
+std::unique_ptr<http::Server> holding_server(asio::any_io_executor ex, http::ServerOptions opts, Event* release) {
+  auto router = std::make_shared<http::Router>();
+  router->add("POST", "/echo", [](http::Request& r) -> asio::awaitable<http::Response> {
+    co_return http::Response::text(200, r.method + " " + r.target + " " + r.body);
+  });
+  router->add("GET", "/hold", [release](http::Request&) -> asio::awaitable<http::Response> {
+    co_await release->wait();
+    co_return http::Response::text(200, "released");
+  });
+  std::error_code ec;
+  auto server = http::Server::listen(ex, "127.0.0.1", 0, [router](http::Request& r) { return (*router)(r); }, opts, ec);
+  REQUIRE(server);
+  return server;
+}
+
+asio::awaitable<void> send_hold(tcp::socket& s) {
+  std::string req = "GET /hold HTTP/1.1\r\n\r\n";
+  co_await asio::async_write(s, asio::buffer(req), asio::use_awaitable);
+}
+
+}  // namespace
+
+TEST_CASE("at the cap a new connection evicts the one idle longest, and is served") {
   run_test([](asio::any_io_executor ex) -> asio::awaitable<void> {
     http::ServerOptions opts;
     opts.max_connections = 2;
     auto server = echo_server(ex, opts);
-    auto a = co_await connect(ex, server->port());
-    auto b = co_await connect(ex, server->port());
-    // The server has taken both once one request on each is answered.
-    for (auto* s : {&a, &b}) {
-      std::string req = "POST /echo HTTP/1.1\r\nContent-Length: 1\r\n\r\nx";
-      co_await asio::async_write(*s, asio::buffer(req), asio::use_awaitable);
-      std::string head(17, '\0');
-      co_await asio::async_read(*s, asio::buffer(head), asio::use_awaitable);
-      CHECK(head == "HTTP/1.1 200 OK\r\n");
-    }
+    auto a = co_await answered_connection(ex, server->port());
+    auto b = co_await connect(ex, server->port());  // never sends a byte: idle since it was accepted
+    auto c = co_await answered_connection(ex, server->port());  // takes a's place: a was idle longer
     CHECK(server->connections() == 2);
-    auto c = co_await connect(ex, server->port());
-    auto out = co_await read_all(c);
-    CHECK(out.rfind("HTTP/1.1 503 ", 0) == 0);
+    CHECK((co_await read_all(a)).empty());
+    auto d = co_await answered_connection(ex, server->port());  // takes b's place
+    CHECK((co_await read_all(b)).empty());
+    // c is still there and keeps its keep-alive connection.
+    std::string req = "POST /echo HTTP/1.1\r\nContent-Length: 2\r\nConnection: close\r\n\r\nc2";
+    co_await asio::async_write(c, asio::buffer(req), asio::use_awaitable);
+    CHECK((co_await read_all(c)).find("POST /echo c2") != std::string::npos);
+  });
+}
+
+TEST_CASE("a slow head is evicted when no connection is idle; one with a request in hand never is") {
+  run_test([](asio::any_io_executor ex) -> asio::awaitable<void> {
+    http::ServerOptions opts;
+    opts.max_connections = 2;
+    Event release(ex);
+    auto server = holding_server(ex, opts, &release);
+    auto slow = co_await connect(ex, server->port());
+    std::string part = "POST /echo HTTP/1.1\r\n";
+    co_await asio::async_write(slow, asio::buffer(part), asio::use_awaitable);
+    auto held = co_await connect(ex, server->port());
+    co_await send_hold(held);
+    // A request on a new connection reaches the server only after the two before it were taken.
+    auto c = co_await answered_connection(ex, server->port());
+    CHECK((co_await read_all(slow)).empty());
+    co_await send_hold(c);
+    auto refused = co_await connect(ex, server->port());
+    CHECK((co_await read_all(refused)).rfind("HTTP/1.1 503 ", 0) == 0);
+    release.set();
+    CHECK((co_await read_all(held, 1)).find("released") != std::string::npos);
+    CHECK((co_await read_all(c, 1)).find("released") != std::string::npos);
+  });
+}
+
+TEST_CASE("a keep-alive connection that starts its next request too slowly is cut at the head deadline") {
+  run_test([](asio::any_io_executor ex) -> asio::awaitable<void> {
+    http::ServerOptions opts;
+    opts.head_timeout = 150ms;
+    opts.idle_timeout = 60s;
+    auto server = echo_server(ex, opts);
+    auto kept = co_await answered_connection(ex, server->port());
+    // Once a later connection has been cut at its head deadline, the server's clock for
+    // `kept` has passed its own first deadline and now runs on the long idle one.
+    auto other = co_await connect(ex, server->port());
+    CHECK((co_await read_all(other)).empty());
+    std::string first_byte = "P";
+    co_await asio::async_write(kept, asio::buffer(first_byte), asio::use_awaitable);
+    auto t0 = Clock::now();
+    CHECK((co_await read_all(kept)).empty());
+    CHECK(Clock::now() - t0 < 2s);
+  });
+}
+
+TEST_CASE("after an error answer the server reads what the client still sends, then closes cleanly") {
+  run_test([](asio::any_io_executor ex) -> asio::awaitable<void> {
+    auto server = echo_server(ex);
+    auto s = co_await connect(ex, server->port());
+    // The body is refused at the head, but a client that sends it anyway (as most do
+    // without 100-continue) must be able to finish sending and then read the answer,
+    // not be reset mid-send.
+    std::string body_part(100 * 1024, 'b');
+    std::string wire = "POST /echo HTTP/1.1\r\nContent-Length: 5000000\r\n\r\n" + body_part;
+    co_await asio::async_write(s, asio::buffer(wire), asio::use_awaitable);
+    std::string answer;
+    co_await asio::async_read_until(s, asio::dynamic_buffer(answer), "}", asio::use_awaitable);
+    CHECK_MESSAGE(answer.rfind("HTTP/1.1 413 ", 0) == 0, answer.substr(0, 60));
+    CHECK(answer.find("over the limit") != std::string::npos);
+    std::error_code ec;
+    co_await asio::async_write(s, asio::buffer(body_part), asio::redirect_error(asio::use_awaitable, ec));
+    CHECK_MESSAGE(!ec, ec.message());
+    s.shutdown(tcp::socket::shutdown_send, ec);
+    std::array<char, 64> rest;
+    co_await s.async_read_some(asio::buffer(rest), asio::redirect_error(asio::use_awaitable, ec));
+    CHECK_MESSAGE(ec == asio::error::eof, ec.message());
   });
 }
 

@@ -17,6 +17,7 @@ namespace hivetest::flow {
 struct SuitePlan {
   std::vector<Config> workers;
   std::optional<uint16_t> hive_port = 19200;  // nullopt = auto
+  std::chrono::milliseconds hive_head_timeout{10'000};  // a hive client's request head must arrive within this
   std::size_t max_parallel = 0;               // 0 = all at once
 };
 

@@ -52,7 +52,7 @@ class MockHive {
 
   // Listens at once: a port in use is reported here, before any worker starts.
   static std::unique_ptr<MockHive> start(asio::any_io_executor ex, const std::string& address,
-                                         uint16_t port, std::error_code& ec);
+                                         uint16_t port, std::error_code& ec, http::ServerOptions opts = {});
   ~MockHive();
 
   uint16_t port() const;

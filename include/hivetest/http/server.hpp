@@ -34,13 +34,25 @@ class Router {
 
 struct ServerOptions {
   Limits limits;
+  // At the cap a new connection takes the place of the one idle longest (see Server);
+  // it is refused with 503 only when every connection has a request in hand.
   std::size_t max_connections = 256;
-  std::chrono::milliseconds head_timeout{10'000};  // first byte of a request to its complete head
+  std::chrono::milliseconds head_timeout{10'000};  // first byte of a request to its complete head (and accept to first byte)
   std::chrono::milliseconds body_timeout{30'000};  // head to complete body
   std::chrono::milliseconds idle_timeout{60'000};  // keep-alive connection with no request
   std::chrono::milliseconds write_timeout{30'000}; // each write of a response
+  // After an error answer (400, 413, 431) what the client still sends is read and
+  // dropped, up to these bounds, so that closing does not reset the connection and
+  // destroy the answer before the client has read it.
+  std::chrono::milliseconds linger_timeout{2'000};
+  std::size_t linger_bytes = 1024 * 1024;
 };
 
+// Connections past max_connections evict, in this order: one that is closing, the one
+// idle longest (a keep-alive connection between requests, or one that never sent a
+// byte), the one whose head has been arriving longest (a head normally comes in one
+// piece: a slow one is the likeliest attacker). A connection with a request in hand is
+// never evicted.
 class Server {
  public:
   // Binds and listens at once, so that "port in use" is known before anything else
