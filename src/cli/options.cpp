@@ -107,6 +107,8 @@ Parsed parse(int argc, char** argv) {
   app.add_option("--matrix", matrix, "JSON file listing worker specs to run in parallel");
   app.add_option("--profile", profile, "worker kind")->capture_default_str();
   app.add_option("--format", o.report.format, "what goes to stdout: human, tap or json")->capture_default_str();
+  app.add_option("--tap-version", o.report.tap_version, "13 for TAP harnesses older than TAP 14 (prove 3.44)")
+      ->capture_default_str()->check(CLI::IsMember({13, 14}));
   app.add_option("--junit", o.junit, "also write a JUnit XML report to FILE");
   app.add_option("--log-lines", f.log_lines, "worker log lines shown")->capture_default_str();
   app.add_flag("-v,--verbose", verbose, "stream worker output live, prefixed");

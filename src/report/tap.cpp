@@ -120,8 +120,8 @@ const CheckResult* first_error(const flow::SuiteResult& s) {
 
 }  // namespace
 
-std::string tap_document(const flow::SuiteResult& s) {
-  std::string out = "TAP version 14\n";
+std::string tap_document(const flow::SuiteResult& s, int version) {
+  std::string out = fmt::format("TAP version {}\n", version);
   if (s.runs.size() == 1) {
     run_document(out, "", s.runs.front());
   } else {

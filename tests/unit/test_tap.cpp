@@ -164,3 +164,11 @@ TEST_CASE("a skipped run is a skipped point, and exits 0 for the harness") {
   CHECK(tap_document(s) == "TAP version 14\n1..1\nok 1 - model # SKIP Model not found: /no/such.gguf\n");
   CHECK(report::tap_exit_code(s) == 0);
 }
+
+TEST_CASE("--tap-version 13 writes the same document under version 13") {
+  auto s = report_sample::suite({report_sample::passing_run(), report_sample::failing_run()}, flow::exit_code::failed);
+  auto v14 = tap_document(s);
+  auto v13 = tap_document(s, 13);
+  REQUIRE(v14.rfind("TAP version 14\n", 0) == 0);
+  CHECK(v13 == "TAP version 13\n" + v14.substr(std::string("TAP version 14\n").size()));
+}
