@@ -1,6 +1,9 @@
 // hivetest's entry point: options, signals, the flow on one event loop, the exit code.
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
+#include <memory>
 
 #include <asio/co_spawn.hpp>
 #include <asio/io_context.hpp>
@@ -9,6 +12,7 @@
 
 #include "hivetest/cli/options.hpp"
 #include "hivetest/flow/suite.hpp"
+#include "hivetest/report/junit.hpp"
 #include "hivetest/report/reporter.hpp"
 #include "hivetest/util/event.hpp"
 
@@ -18,6 +22,16 @@ int main(int argc, char** argv) {
   if (!parsed.options) return parsed.exit_code;
   const auto& opts = *parsed.options;
   std::signal(SIGPIPE, SIG_IGN);  // a closed socket or pipe is an error code, not a death
+
+  // Opened before the run, so that a path that cannot be written fails at once.
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> junit(nullptr, std::fclose);
+  if (!opts.junit.empty()) {
+    junit.reset(std::fopen(opts.junit.c_str(), "w"));
+    if (!junit) {
+      fmt::print(stderr, "hivetest: --junit {}: {}\n", opts.junit, std::strerror(errno));
+      return flow::exit_code::setup_error;
+    }
+  }
 
   asio::io_context io;
   Event interrupt(io.get_executor());
@@ -44,7 +58,15 @@ int main(int argc, char** argv) {
                      return;
                    }
                    reporter->finish(result);
-                   code = result.exit_code;
+                   code = report::exit_code_for(opts.report, result);
+                   if (junit) {
+                     auto xml = report::junit_document(result);
+                     bool written = std::fwrite(xml.data(), 1, xml.size(), junit.get()) == xml.size();
+                     if (std::fclose(junit.release()) != 0 || !written) {
+                       fmt::print(stderr, "hivetest: --junit {}: {}\n", opts.junit, std::strerror(errno));
+                       code = flow::exit_code::setup_error;
+                     }
+                   }
                  });
   io.run();
   return code;

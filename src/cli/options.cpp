@@ -11,10 +11,7 @@
 
 #include "hivetest/cli/matrix.hpp"
 #include "hivetest/process/child.hpp"
-
-#ifndef HIVETEST_VERSION
-#define HIVETEST_VERSION "unknown"
-#endif
+#include "hivetest/version.hpp"
 
 namespace hivetest::cli {
 
@@ -83,7 +80,7 @@ Parsed parse(int argc, char** argv) {
 
   CLI::App app{"hivetest: tests an LLM inference worker in isolation against a mock hive.\n"
                "With no options it runs the whole flow against the bundled reference worker and tiny model."};
-  app.set_version_flag("--version", std::string("hivetest ") + HIVETEST_VERSION);
+  app.set_version_flag("--version", std::string("hivetest ") + version);
   app.add_option("--worker", worker, "worker command, split like a shell would but run without one")
       ->default_str(bundled.worker.empty() ? "reference-worker" : "bundled reference-worker");
   app.add_option("--model", f.model, "model file (GGUF)")
@@ -110,6 +107,8 @@ Parsed parse(int argc, char** argv) {
   app.add_option("--matrix", matrix, "JSON file listing worker specs to run in parallel");
   app.add_option("--profile", profile, "worker kind")->capture_default_str();
   app.add_option("--format", o.report.format, "what goes to stdout: human, tap or json")->capture_default_str();
+  app.add_option("--tap-version", o.report.tap_version, "13 for TAP harnesses older than TAP 14 (prove 3.44)")
+      ->capture_default_str()->check(CLI::IsMember({13, 14}));
   app.add_option("--junit", o.junit, "also write a JUnit XML report to FILE");
   app.add_option("--log-lines", f.log_lines, "worker log lines shown")->capture_default_str();
   app.add_flag("-v,--verbose", verbose, "stream worker output live, prefixed");

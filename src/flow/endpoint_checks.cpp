@@ -187,7 +187,7 @@ asio::awaitable<CheckResult> check_health(const Endpoint& w) {
 }
 
 asio::awaitable<CheckResult> check_ready_endpoint(const Endpoint& w) {
-  auto c = make(Step::ready_endpoint, "ready");
+  auto c = make(Step::ready_endpoint, "ready-endpoint");
   const auto& path = w.config.profile->ready_path;
   if (path.empty()) co_return skip(c, "this worker kind has no readiness endpoint");
   auto r = co_await http::fetch(w.ex, w.host, w.port, get(path), in(milliseconds(5000)));

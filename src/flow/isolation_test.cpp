@@ -28,6 +28,10 @@ namespace {
 
 milliseconds since(Clock::time_point t) { return std::chrono::duration_cast<milliseconds>(Clock::now() - t); }
 
+// The exit watch also ends when an interruption cancels the step: then the worker is
+// still running, and the step records nothing.
+bool interrupted(const Session& s, std::size_t winner) { return winner == 1 && !s.child->exited(); }
+
 std::string seconds(milliseconds d) {
   if (d.count() % 1000 == 0) return fmt::format("{}s", d.count() / 1000);
   return fmt::format("{:.1f}s", d.count() / 1000.0);
@@ -113,6 +117,7 @@ asio::awaitable<bool> wait_ready(Session& s) {
   auto deadline = Clock::now() + s.cfg.ready_timeout;
   std::string why_not;
   auto outcome = co_await (poll_until_ready(s, deadline, why_not) || s.child->wait_exit());
+  if (interrupted(s, outcome.index())) co_return false;
   if (outcome.index() == 1)
     co_return s.fail(Step::ready, "ready", fmt::format("Worker exited before it was ready: {}", s.exit_text()),
                      "the worker running until it is ready", s.exit_text(),
@@ -137,6 +142,7 @@ asio::awaitable<bool> wait_heartbeats(Session& s) {
   }
   auto deadline = Clock::now() + s.cfg.heartbeat_timeout;
   auto outcome = co_await (s.hive->wait_heartbeats(s.result.worker_id, n, deadline) || s.child->wait_exit());
+  if (interrupted(s, outcome.index())) co_return false;
   auto got = s.hive->heartbeat_count(s.result.worker_id);
   if (outcome.index() == 1)
     co_return s.fail(Step::heartbeats, "heartbeats",
@@ -173,6 +179,7 @@ constexpr milliseconds exit_after_failure_within{100};
 asio::awaitable<bool> endpoint_step(Session& s, Step step, const char* name, asio::awaitable<CheckResult> check) {
   s.begin(step);
   auto outcome = co_await (std::move(check) || s.child->wait_exit());
+  if (interrupted(s, outcome.index())) co_return false;
   bool failed = outcome.index() == 0 && std::get<0>(outcome).outcome == Outcome::fail;
   if (failed) {
     asio::steady_timer timer(s.ex, Clock::now() + exit_after_failure_within);
@@ -193,7 +200,7 @@ asio::awaitable<void> check_endpoints(Session& s) {
   auto w = s.endpoint();
   InferenceStats stats;
   bool running = co_await endpoint_step(s, Step::health, "health", check_health(w)) &&
-                 co_await endpoint_step(s, Step::ready_endpoint, "ready", check_ready_endpoint(w)) &&
+                 co_await endpoint_step(s, Step::ready_endpoint, "ready-endpoint", check_ready_endpoint(w)) &&
                  co_await endpoint_step(s, Step::progress, "loading-progress", check_loading_progress(w)) &&
                  co_await endpoint_step(s, Step::inference, "inference", check_inference(w, stats));
   s.result.inference = stats;

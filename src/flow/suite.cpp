@@ -109,6 +109,7 @@ std::size_t peak_rss_kib() {
 asio::awaitable<SuiteResult> run_suite(asio::any_io_executor ex, const SuitePlan& plan, Observer& observer,
                                        Event& interrupt, const int& signal) {
   auto started = Clock::now();
+  auto started_at = std::chrono::system_clock::now();
   std::vector<std::unique_ptr<Session>> sessions;
   PortPicker ports(plan.workers.empty() ? std::nullopt : plan.workers.front().port, plan.workers.size() > 1);
   static int count = 0;  // distinct worker ids across every session of this process
@@ -146,6 +147,8 @@ asio::awaitable<SuiteResult> run_suite(asio::any_io_executor ex, const SuitePlan
     result.interrupted_by = signal;
     result.exit_code = 128 + signal;  // 130 for SIGINT, 143 for SIGTERM, as shells report them
   }
+  result.started_at = started_at;
+  result.started = started;
   result.duration = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started);
   rusage self{};
   if (::getrusage(RUSAGE_SELF, &self) == 0) {

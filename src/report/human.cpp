@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "hivetest/report/text.hpp"
+#include "hivetest/report/verdict.hpp"
 
 namespace hivetest::report {
 
@@ -197,7 +198,7 @@ void HumanReport::worker_line(std::size_t worker, const process::LogLine& line) 
 void HumanReport::finish(const flow::SuiteResult& r) {
   if (r.interrupted_by)
     fmt::print(out_, "\n🛑 Interrupted by {} — workers cleaned up\n",
-               r.interrupted_by == SIGINT ? "Ctrl-C" : fmt::format("SIG{}", sigabbrev_np(r.interrupted_by)));
+               r.interrupted_by == SIGINT ? "Ctrl-C" : signal_name(r.interrupted_by));
   if (many())
     finish_many(r);
   else
@@ -250,15 +251,11 @@ void HumanReport::finish_many(const flow::SuiteResult& suite) {
   fmt::print(out_, "\n📊 Test Summary\n{}\n", rule);
   fmt::print(out_, "{:<24} {:<8} {:>9} {:>10} {:>6} {:>8} {:>9}\n", "worker", "result", "ready ms", "heartbeats",
              "tokens", "ttft ms", "total ms");
-  std::size_t passed = 0, failed = 0, skipped = 0;
+  Tally runs;
   for (const auto& r : suite.runs) {
-    const char* result = r.exit_code == flow::exit_code::passed    ? "pass"
-                         : r.exit_code == flow::exit_code::skipped ? "skip"
-                         : r.exit_code == flow::exit_code::setup_error ? "error"
-                                                                       : "FAIL";
-    passed += r.exit_code == flow::exit_code::passed;
-    skipped += r.exit_code == flow::exit_code::skipped;
-    failed += r.exit_code != flow::exit_code::passed && r.exit_code != flow::exit_code::skipped;
+    auto outcome = run_outcome(r);
+    runs.add(outcome);
+    const char* result = outcome == Outcome::fail ? "FAIL" : outcome_name(outcome);
     auto ms = [](auto d) {
       return d ? fmt::format("{:.1f}", std::chrono::duration<double, std::milli>(*d).count()) : std::string("-");
     };
@@ -269,7 +266,8 @@ void HumanReport::finish_many(const flow::SuiteResult& suite) {
     if (const auto* f = r.first_failure())
       fmt::print(out_, "   ❌ {}: {}\n", printable(r.label, 80), printable(f->message, 300));
   }
-  fmt::print(out_, "\n{} passed, {} failed, {} skipped of {} workers\n", passed, failed, skipped, suite.runs.size());
+  fmt::print(out_, "\n{} passed, {} failed, {} skipped of {} workers\n", runs.pass, runs.fail + runs.error, runs.skip,
+             suite.runs.size());
   print_resources(suite);
 }
 

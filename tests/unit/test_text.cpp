@@ -29,3 +29,23 @@ TEST_CASE("long text is cut with a marker") {
   CHECK(out.substr(0, 100) == std::string(100, 'x'));
   CHECK(out.find("[9900 more bytes]") != std::string::npos);
 }
+
+TEST_CASE("C1 controls are escaped and noncharacters replaced, so the text is valid XML 1.0") {
+  CHECK(printable("a\xc2\x9b[2Jb") == "a\\u009b[2Jb");        // C1 CSI moves a cursor on some terminals
+  CHECK(printable("\xc2\x85") == "\\u0085");
+  CHECK(printable("\xef\xbf\xbe\xef\xbf\xbf") == "\xEF\xBF\xBD\xEF\xBF\xBD");
+  CHECK(printable("\xc2\xa0ok") == "\xc2\xa0ok");             // no-break space is text
+}
+
+TEST_CASE("next_utf8 decodes code points and rejects what is not shortest-form UTF-8") {
+  using hivetest::report::next_utf8;
+  CHECK(next_utf8("A").length == 1);
+  CHECK(next_utf8("é").code_point == U'é');
+  CHECK(next_utf8("→").code_point == U'→');
+  auto emoji = next_utf8("🧪");
+  CHECK(emoji.length == 4);
+  CHECK(emoji.code_point == U'🧪');
+  CHECK(next_utf8("\xe2\x82").length == 0);
+  CHECK(next_utf8("\xf4\x90\x80\x80").length == 0);  // past U+10FFFF
+  CHECK(next_utf8("").length == 0);
+}

@@ -66,6 +66,8 @@ struct SuiteResult {
   std::size_t unknown_worker_heartbeats = 0;
   int interrupted_by = 0;  // the signal, when interrupted
   int exit_code = exit_code::passed;
+  std::chrono::system_clock::time_point started_at;  // for reports' timestamps
+  std::chrono::steady_clock::time_point started;     // what log lines' times count from
   std::chrono::milliseconds duration{0};
   std::chrono::microseconds cpu_time{0};  // hivetest's own, user and system
   std::size_t peak_rss_kib = 0;           // hivetest's own

@@ -18,10 +18,14 @@ struct ReportOptions {
   std::string format = "human";  // human, tap or json
   bool color = false;
   bool live_board = false;       // redraw a line per worker in place (stdout is a terminal)
+  int tap_version = 14;          // 13 for harnesses that predate TAP 14
 };
 
 // The reporter for a format, writing the report to `out` and progress to `progress`;
 // nullptr for an unknown format.
 std::unique_ptr<Reporter> make_reporter(const ReportOptions& opts, std::FILE* out, std::FILE* progress);
+
+// hivetest's exit code for a result under this format (TAP has its own, see tap.hpp).
+int exit_code_for(const ReportOptions& opts, const flow::SuiteResult& result);
 
 }  // namespace hivetest::report
