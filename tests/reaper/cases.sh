@@ -19,8 +19,12 @@ describe() { [[ -n $1 ]] && ps -o pid=,pgid=,sid=,stat=,comm= -p "${1//$'\n'/,}"
 # workers' environment tag finds what left their group, and that path is tested too.
 AS=()
 AS_NOBODY=()
-if [[ $EUID == 0 ]] && setpriv --reuid=65534 --regid=65534 --clear-groups "$HIVETEST" --version >/dev/null 2>&1; then
-  AS_NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+# Only where that user can reach the build: a checkout under a private folder (mktemp -d
+# makes 0700 ones) is out of its reach.
+nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+if [[ $EUID == 0 ]] && "${nobody[@]}" "$HIVETEST" --version >/dev/null 2>&1 &&
+   "${nobody[@]}" test -r "$MODEL" -a -x "$REFERENCE_WORKER"; then
+  AS_NOBODY=("${nobody[@]}")
 fi
 
 # Like start_bg, with ENTRY in hivetest's environment and hivetest leading a session of its
