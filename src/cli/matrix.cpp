@@ -80,9 +80,16 @@ class Reader {
       else if (key == "backend") c.backend = string(value, name);
       else if (key == "device") c.device = static_cast<int>(integer(value, name, 0, 1024));
       else if (key == "profile") {
-        std::string p = string(value, name);
-        c.profile = profile::find_profile(p);
-        if (!c.profile) fail(value, name, fmt::format("unknown worker kind '{}'", p));
+        std::string p = string(value, name), err;
+        c.profile = profile::load_profile(p, err);
+        if (!c.profile) fail(value, name, err);
+      } else if (key == "attach") {
+        std::string url = string(value, name), err;
+        c.attach = flow::parse_attach_url(url, err);
+        if (!c.attach) fail(value, name, err);
+        has_worker = true;
+      } else if (key == "api_key") {
+        c.api_key = string(value, name);
       } else if (key == "port") {
         std::string_view s;
         if (!value.get_string().get(s)) {
@@ -104,7 +111,9 @@ class Reader {
     }
     if (!has_worker && base.worker_argv.empty())
       throw MatrixError{fmt::format("{}: {}: no \"worker\" command", path_, where)};
-    if (c.label.empty()) c.label = fmt::format("#{} {}", index + 1, c.worker_argv.empty() ? "" : c.worker_argv.front());
+    if (c.attach && c.model == base.model && !base.attach) c.model.clear();  // an attached worker's model is checked only when named
+    if (c.label.empty())
+      c.label = fmt::format("#{} {}", index + 1, c.attach ? c.attach->url : c.worker_argv.empty() ? "" : c.worker_argv.front());
     return c;
   }
 

@@ -7,9 +7,12 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <asio/ip/address.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "hivetest/cli/matrix.hpp"
+#include "hivetest/cli/shard.hpp"
 #include "hivetest/process/child.hpp"
 #include "hivetest/version.hpp"
 
@@ -67,13 +70,34 @@ std::string port_value(const std::string& text, std::optional<uint16_t>& port) {
 
 std::chrono::milliseconds from_seconds(double s) { return std::chrono::milliseconds(std::llround(s * 1000)); }
 
+void print_profiles() {
+  for (const auto& p : profile::builtin_profiles()) {
+    fmt::print("{}\n", p.name);
+    fmt::print("  {}\n", p.summary);
+    std::string args;
+    for (const auto& a : p.arguments) args += " " + a;
+    fmt::print("  starts: WORKER{}\n", args.empty() ? " (the --worker command as given, placeholders filled in)" : args);
+    std::vector<std::string> checks;
+    for (const auto& r : p.readiness) checks.push_back("ready " + r.path);
+    if (p.heartbeats.expected) checks.push_back("heartbeats " + p.heartbeats.paths.front());
+    if (p.health) checks.push_back("health " + p.health->path);
+    if (p.ready_endpoint) checks.push_back("ready-endpoint " + p.ready_endpoint->path);
+    if (p.progress) checks.push_back("loading-progress " + p.progress->path);
+    if (p.models) checks.push_back("models " + p.models->path);
+    for (const auto& st : p.streams) checks.push_back(st.name + " " + st.method + " " + st.path);
+    if (!p.invalid_requests.empty()) checks.push_back(fmt::format("invalid-requests ({})", p.invalid_requests.size()));
+    fmt::print("  checks: {}\n", fmt::join(checks, ", "));
+  }
+}
+
 }  // namespace
 
 Parsed parse(int argc, char** argv) {
   Options o;
   flow::Config f;
   Bundled bundled = find_bundled();
-  std::string worker, port = "18081", hive_port = "19200", profile = "rbee", matrix;
+  std::string worker, port = "18081", hive_port = "19200", profile = "rbee", matrix, attach, shard;
+  bool list_profiles = false;
   double timeout = 30, heartbeat_timeout = 35, inference_timeout = 30, grace = 5, hive_head_timeout = 10;
   std::size_t workers = 1, max_parallel = 0;
   bool verbose = false, no_color = false;
@@ -105,7 +129,14 @@ Parsed parse(int argc, char** argv) {
       ->capture_default_str()->check(CLI::Range(1, 1024));
   app.add_option("--max-parallel", max_parallel, "start at most K workers at a time (0 = all)")->capture_default_str();
   app.add_option("--matrix", matrix, "JSON file listing worker specs to run in parallel");
-  app.add_option("--profile", profile, "worker kind")->capture_default_str();
+  app.add_option("--profile", profile, "worker kind: rbee, rbee-v1, rbee-v2, llama-server, openai, or a profile file (JSON)")
+      ->capture_default_str();
+  app.add_flag("--list-profiles", list_profiles, "list the built-in worker kinds: what each starts and checks");
+  app.add_option("--api-key", f.api_key, "sent to the worker as Authorization: Bearer KEY");
+  app.add_option("--attach", attach, "test the worker already running at http://HOST:PORT: no start, no stop");
+  app.add_option("--hive-bind", o.plan.hive_bind, "address the mock hive listens on (wider than 127.0.0.1: reachable from other hosts)")
+      ->capture_default_str();
+  app.add_option("--shard", shard, "K/N: run the K-th of N shares of the workers (of a --matrix), for N CI jobs");
   app.add_option("--format", o.report.format, "what goes to stdout: human, tap or json")->capture_default_str();
   app.add_option("--tap-version", o.report.tap_version, "13 for TAP harnesses older than TAP 14 (prove 3.44)")
       ->capture_default_str()->check(CLI::IsMember({13, 14}));
@@ -125,16 +156,42 @@ Parsed parse(int argc, char** argv) {
     fmt::print(stderr, "hivetest: {}\nRun with --help for more information.\n", msg);
     return Parsed{std::nullopt, 2};
   };
+  if (list_profiles) {
+    print_profiles();
+    return {std::nullopt, 0};
+  }
   if (auto err = port_value(port, f.port); !err.empty()) return usage_error("--port: " + err);
   if (auto err = port_value(hive_port, o.plan.hive_port); !err.empty()) return usage_error("--hive-port: " + err);
   if (!report::make_reporter(o.report, stdout, stderr))
     return usage_error(fmt::format("--format {}: unknown format (known: human, tap, json)", o.report.format));
   if (!matrix.empty() && workers > 1) return usage_error("--matrix and --workers: give one or the other");
-  f.profile = profile::find_profile(profile);
-  if (!f.profile) return usage_error(fmt::format("--profile {}: unknown worker kind (known: rbee)", profile));
+  std::string profile_error;
+  f.profile = profile::load_profile(profile, profile_error);
+  if (!f.profile) return usage_error("--profile: " + profile_error);
+  if (!attach.empty()) {
+    std::string error;
+    f.attach = flow::parse_attach_url(attach, error);
+    if (!f.attach) return usage_error("--attach: " + error);
+    if (!worker.empty()) return usage_error("--attach and --worker: give one or the other");
+    if (workers > 1) return usage_error("--attach and --workers: one running worker is one worker");
+  }
+  if (o.plan.hive_bind != "127.0.0.1") {
+    std::error_code ec;
+    asio::ip::make_address(o.plan.hive_bind, ec);
+    if (ec) return usage_error(fmt::format("--hive-bind: '{}' is not an IP address", o.plan.hive_bind));
+    fmt::print(stderr, "hivetest: warning: --hive-bind {}: the mock hive is reachable from other hosts\n", o.plan.hive_bind);
+  }
+  std::optional<Shard> share;
+  if (!shard.empty()) {
+    std::string error;
+    share = parse_shard(shard, error);
+    if (!share) return usage_error("--shard: " + error);
+  }
 
-  bool bundled_worker = worker.empty();
-  if (bundled_worker) {
+  bool bundled_worker = worker.empty() && !f.attach;
+  if (f.attach) {
+    f.label = f.attach->url;
+  } else if (bundled_worker) {
     if (bundled.worker.empty()) return usage_error("the bundled reference-worker was not found beside hivetest: pass --worker CMD");
     f.worker_argv = {bundled.worker};
   } else {
@@ -144,8 +201,9 @@ Parsed parse(int argc, char** argv) {
     if (argv_words->empty()) return usage_error("--worker: empty command");
     f.worker_argv = std::move(*argv_words);
   }
-  f.label = bundled_worker ? "reference-worker" : worker;
-  if (f.model.empty()) f.model = bundled_worker && !bundled.model.empty() ? bundled.model : default_external_model;
+  if (!f.attach) f.label = bundled_worker ? "reference-worker" : worker;
+  // An attached worker has its model loaded already: it is checked only when given.
+  if (f.model.empty() && !f.attach) f.model = bundled_worker && !bundled.model.empty() ? bundled.model : default_external_model;
 
   f.ready_timeout = from_seconds(timeout);
   f.heartbeat_timeout = from_seconds(heartbeat_timeout);
@@ -161,7 +219,12 @@ Parsed parse(int argc, char** argv) {
   if (!matrix.empty()) {
     std::string error;
     if (!read_matrix(matrix, f, o.plan.workers, error)) return usage_error("--matrix: " + error);
+    if (share) {
+      o.plan.workers = take_shard(std::move(o.plan.workers), *share);
+      if (o.plan.workers.empty()) return usage_error(fmt::format("--shard {}: no worker of the matrix falls in this share", shard));
+    }
   } else {
+    if (share) return usage_error("--shard needs --matrix: it shares out a matrix's workers");
     for (std::size_t i = 0; i < workers; ++i) {
       o.plan.workers.push_back(f);
       if (workers > 1) o.plan.workers.back().label = fmt::format("worker {}", i + 1);

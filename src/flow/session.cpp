@@ -4,8 +4,12 @@
 #include <cstdio>
 #include <random>
 
+#include <filesystem>
+
 #include <asio/ip/tcp.hpp>
 #include <fmt/format.h>
+
+#include "hivetest/http/message.hpp"
 
 namespace hivetest::flow {
 
@@ -71,6 +75,12 @@ std::optional<uint16_t> PortPicker::pick(asio::any_io_executor ex, std::string& 
   return std::nullopt;
 }
 
+std::string model_file_name(const std::string& model) { return std::filesystem::path(model).filename().string(); }
+
+std::string model_ref(const Config& cfg) {
+  return cfg.model_ref.empty() ? "file:" + model_file_name(cfg.model) : cfg.model_ref;
+}
+
 void Session::begin(Step step) {
   step_started = Clock::now();
   observer.step_started(index, step);
@@ -93,6 +103,31 @@ bool Session::fail(Step step, std::string name, std::string message, std::string
                    std::string hint, Outcome outcome) {
   return finish(CheckResult{.step = step, .name = std::move(name), .outcome = outcome, .message = std::move(message),
                             .expected = std::move(expected), .got = std::move(got), .hint = std::move(hint)});
+}
+
+Endpoint Session::endpoint() const {
+  Endpoint w{.ex = ex, .host = cfg.attach ? cfg.attach->host : "127.0.0.1", .port = result.worker_port, .config = cfg};
+  auto json = [](const std::string& text) { return fmt::format("\"{}\"", http::json_escape(text)); };
+  w.json_values = {
+      {"prompt", json(cfg.prompt)},
+      {"max_tokens", std::to_string(cfg.max_tokens)},
+      {"temperature", fmt::format("{}", cfg.temperature)},
+      {"model_id", json(model_id.empty() ? model_file_name(cfg.model) : model_id)},
+      {"model_ref", json(model_ref(cfg))},
+      {"worker_id", json(result.worker_id)},
+      {"job_id", json(fmt::format("hivetest-job-{}", result.worker_port))},
+      {"hive_id", json("hivetest")},
+  };
+  return w;
+}
+
+asio::awaitable<void> Session::worker_exit() {
+  if (child) {
+    co_await child->wait_exit();
+  } else {
+    Event never(ex);  // an attached worker's exit is not ours to see
+    co_await never.wait();
+  }
 }
 
 std::string Session::exit_text() const {

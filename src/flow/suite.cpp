@@ -26,7 +26,7 @@ bool start_hive(const std::vector<Session*>& sessions, std::unique_ptr<hive::Moc
   http::ServerOptions server_opts;
   server_opts.head_timeout = plan.hive_head_timeout;
   auto port = plan.hive_port;
-  hive = hive::MockHive::start(ex, "127.0.0.1", port.value_or(0), ec, server_opts);
+  hive = hive::MockHive::start(ex, plan.hive_bind, port.value_or(0), ec, server_opts);
   bool ok = true;
   for (auto& s : sessions) {
     if (!hive) {
@@ -37,7 +37,7 @@ bool start_hive(const std::vector<Session*>& sessions, std::unique_ptr<hive::Moc
     }
     s->hive = hive.get();
     hive->expect_worker(s->result.worker_id);
-    s->pass(Step::hive, "hive", fmt::format("Mock hive server started on 127.0.0.1:{}", hive->port()));
+    s->pass(Step::hive, "hive", fmt::format("Mock hive server started on {}:{}", plan.hive_bind, hive->port()));
   }
   return ok;
 }
@@ -48,7 +48,9 @@ int exit_code_of(const RunResult& r) {
   for (const auto& c : r.checks) {
     if (c.outcome == Outcome::error) return exit_code::setup_error;
     if (c.outcome == Outcome::fail) code = exit_code::failed;
-    if (c.outcome == Outcome::skip && c.step == Step::model) return exit_code::skipped;
+    // A skipped model check skips the run when nothing came after it (no model file); a
+    // check skipped for a model id or an attached worker lets the run go on.
+    if (c.outcome == Outcome::skip && c.step == Step::model && r.checks.size() == 1) return exit_code::skipped;
   }
   return code;
 }

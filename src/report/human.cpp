@@ -32,6 +32,7 @@ const char* announce(Step step) {
     case Step::health: return "🔍 Testing health endpoint...";
     case Step::ready_endpoint: return "🔍 Testing ready endpoint...";
     case Step::progress: return "🔍 Testing loading progress stream...";
+    case Step::models: return "🔍 Testing model list...";
     case Step::inference: return "🔍 Testing inference endpoint...";
     case Step::invalid_request: return "🔍 Testing invalid inference requests...";
     case Step::cleanup: return "🧹 Stopping worker...";
@@ -52,6 +53,7 @@ const char* summary_name(Step step) {
     case Step::health: return "Health";
     case Step::ready_endpoint: return "Ready endpoint";
     case Step::progress: return "Loading progress";
+    case Step::models: return "Models";
     case Step::inference: return "Inference";
     case Step::invalid_request: return "Invalid request";
     case Step::cleanup: return "Cleanup";

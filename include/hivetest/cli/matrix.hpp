@@ -4,12 +4,12 @@
 #include <string>
 #include <vector>
 
-#include "hivetest/flow/isolation_test.hpp"
+#include "hivetest/flow/isolation.hpp"
 
 namespace hivetest::cli {
 
 // Reads `path`: either a JSON array of objects or {"workers": [...]}. Each object may set
-// name, worker, model, model_ref, backend, device, profile, port ("auto" or a number),
+// name, worker or attach, model, model_ref, backend, device, profile, api_key, port ("auto" or a number),
 // timeout, heartbeats, heartbeat_timeout, inference_timeout, grace, prompt, max_tokens,
 // temperature, log_lines; what it leaves out comes from `base`. On a bad file returns false
 // with `error` naming the file, the line and the field.

@@ -1,35 +1,42 @@
-// Step 6: the checks of a ready worker's endpoints, each one request and its answer.
+// Steps 4 and 6: readiness, and the checks of a ready worker's endpoints, as its profile describes them.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
-#include <optional>
+#include <string>
 
 #include <asio/any_io_executor.hpp>
 #include <asio/awaitable.hpp>
 
-#include "hivetest/flow/isolation_test.hpp"
+#include "hivetest/flow/isolation.hpp"
 #include "hivetest/flow/result.hpp"
+#include "hivetest/profile/profile.hpp"
 
 namespace hivetest::flow {
 
+// Where a worker answers, and what fills the placeholders of the profile's request bodies.
 struct Endpoint {
   asio::any_io_executor ex;
+  std::string host = "127.0.0.1";
   uint16_t port = 0;
   const Config& config;
-  std::string host = "127.0.0.1";
+  profile::Placeholders json_values;  // "prompt" -> "\"The capital…\"", "max_tokens" -> "50", …
+
+  const profile::Profile& profile() const { return *config.profile; }
 };
+
+// One poll of readiness, over every probe of the profile.
+struct Readiness {
+  enum class State { ready, waiting, broken } state = State::waiting;
+  std::string why;  // what the last answer said, when not ready
+};
+asio::awaitable<Readiness> poll_ready(const Endpoint& w, std::chrono::steady_clock::time_point deadline);
 
 asio::awaitable<CheckResult> check_health(const Endpoint& w);
 asio::awaitable<CheckResult> check_ready_endpoint(const Endpoint& w);
 asio::awaitable<CheckResult> check_loading_progress(const Endpoint& w);
-// Fills `stats` as the stream goes, so that what came before a failure is known.
-asio::awaitable<CheckResult> check_inference(const Endpoint& w, InferenceStats& stats);
+// Sets `model_id` to the first model the worker lists, for the streams' requests.
+asio::awaitable<CheckResult> check_models(const Endpoint& w, std::string& model_id);
 asio::awaitable<CheckResult> check_invalid_requests(const Endpoint& w);
-
-// One poll of readiness: health answers 200 and, where the profile has one, the ready
-// endpoint says ready. Sets `why_not` to what the last answer said.
-asio::awaitable<bool> poll_ready(const Endpoint& w, std::chrono::steady_clock::time_point deadline,
-                                 std::string& why_not);
 
 }  // namespace hivetest::flow

@@ -15,7 +15,7 @@ namespace hivetest::flow {
 enum class Outcome { pass, fail, skip, error };
 
 // The steps of SPEC.md §1 and the endpoint checks of step 6.
-enum class Step { model, hive, spawn, ready, heartbeats, health, ready_endpoint, progress, inference, invalid_request, cleanup };
+enum class Step { model, hive, spawn, ready, heartbeats, health, ready_endpoint, progress, models, inference, invalid_request, cleanup };
 
 struct CheckResult {
   Step step;

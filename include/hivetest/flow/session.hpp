@@ -10,7 +10,7 @@
 #include <asio/any_io_executor.hpp>
 
 #include "hivetest/flow/endpoint_checks.hpp"
-#include "hivetest/flow/isolation_test.hpp"
+#include "hivetest/flow/isolation.hpp"
 #include "hivetest/flow/result.hpp"
 #include "hivetest/hive/mock_hive.hpp"
 #include "hivetest/process/child.hpp"
@@ -32,6 +32,10 @@ class PortPicker {
   // twice (one entry per worker).
   std::set<uint16_t> given_;
 };
+
+// The model's file name, and the reference the worker is given ("file:" + that name by default).
+std::string model_file_name(const std::string& model);
+std::string model_ref(const Config& cfg);
 
 // Sessions live on the heap and are reached through pointers: g++ 12 miscompiles
 // reference variables and aggregates with reference members kept in a coroutine frame.
@@ -57,7 +61,12 @@ struct Session {
   bool pass(Step step, std::string name, std::string message);
   bool fail(Step step, std::string name, std::string message, std::string expected, std::string got,
             std::string hint, Outcome outcome = Outcome::fail);
-  Endpoint endpoint() const { return Endpoint{ex, result.worker_port, cfg}; }
+  std::string model_id;            // what the worker calls its model, once its model list said
+  // Where the worker answers, with the values its profile's request bodies use.
+  Endpoint endpoint() const;
+  // Completes when the worker exits; never for an attached worker (until cancelled).
+  asio::awaitable<void> worker_exit();
+  bool worker_exited() const { return child && child->exited(); }
   // Why the worker is gone, for messages about a worker that exited mid-step.
   std::string exit_text() const;
 };

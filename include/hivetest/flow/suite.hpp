@@ -8,7 +8,7 @@
 #include <asio/any_io_executor.hpp>
 #include <asio/awaitable.hpp>
 
-#include "hivetest/flow/isolation_test.hpp"
+#include "hivetest/flow/isolation.hpp"
 #include "hivetest/flow/result.hpp"
 #include "hivetest/util/event.hpp"
 
@@ -17,6 +17,7 @@ namespace hivetest::flow {
 struct SuitePlan {
   std::vector<Config> workers;
   std::optional<uint16_t> hive_port = 19200;  // nullopt = auto
+  std::string hive_bind = "127.0.0.1";        // the address the mock hive listens on
   std::chrono::milliseconds hive_head_timeout{10'000};  // a hive client's request head must arrive within this
   std::size_t max_parallel = 0;               // 0 = all at once
 };

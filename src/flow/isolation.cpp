@@ -1,19 +1,19 @@
-// The isolation test of SPEC.md §1 for one worker, as one coroutine.
-#include "hivetest/flow/isolation_test.hpp"
+// The isolation test of one worker, as one coroutine that reads like its list of steps (README, "What happens").
+#include "hivetest/flow/isolation.hpp"
 
 #include <csignal>
 #include <filesystem>
 #include <unistd.h>
 
 #include <asio/experimental/awaitable_operators.hpp>
-#include <asio/ip/tcp.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
-#include <asio/redirect_error.hpp>
 #include <fmt/format.h>
 
 #include "hivetest/flow/endpoint_checks.hpp"
+#include "hivetest/flow/kind_guess.hpp"
 #include "hivetest/flow/session.hpp"
+#include "hivetest/flow/stream_check.hpp"
 #include "hivetest/gguf/gguf.hpp"
 #include "hivetest/hive/mock_hive.hpp"
 #include "hivetest/process/child.hpp"
@@ -30,18 +30,65 @@ milliseconds since(Clock::time_point t) { return std::chrono::duration_cast<mill
 
 // The exit watch also ends when an interruption cancels the step: then the worker is
 // still running, and the step records nothing.
-bool interrupted(const Session& s, std::size_t winner) { return winner == 1 && !s.child->exited(); }
+bool interrupted(const Session& s, std::size_t winner) { return winner == 1 && !s.worker_exited(); }
 
 std::string seconds(milliseconds d) {
   if (d.count() % 1000 == 0) return fmt::format("{}s", d.count() / 1000);
   return fmt::format("{:.1f}s", d.count() / 1000.0);
 }
 
+// What the flow knows of its worker, for the profile's argument placeholders.
+profile::Placeholders argument_values(const Session& s, uint16_t port) {
+  return {{"worker_id", s.result.worker_id},
+          {"model", s.cfg.model},
+          {"model_ref", model_ref(s.cfg)},
+          {"backend", s.cfg.backend},
+          {"device", std::to_string(s.cfg.device)},
+          {"port", std::to_string(port)},
+          {"host", "127.0.0.1"},
+          {"hive_url", s.hive->url()}};
+}
+
 }  // namespace
+
+std::optional<AttachTo> parse_attach_url(const std::string& url, std::string& error) {
+  constexpr std::string_view scheme = "http://";
+  std::string_view rest = url;
+  if (!rest.starts_with(scheme)) {
+    error = fmt::format("'{}' is not an http:// URL (http://HOST:PORT)", url);
+    return std::nullopt;
+  }
+  rest.remove_prefix(scheme.size());
+  if (rest.ends_with('/')) rest.remove_suffix(1);
+  auto colon = rest.rfind(':');
+  AttachTo a{.url = url};
+  if (colon == std::string_view::npos || rest.find('/') != std::string_view::npos) {
+    error = fmt::format("'{}' needs a port and no path (http://HOST:PORT)", url);
+    return std::nullopt;
+  }
+  a.host = std::string(rest.substr(0, colon));
+  if (a.host.size() > 2 && a.host.front() == '[' && a.host.back() == ']') a.host = a.host.substr(1, a.host.size() - 2);
+  auto port_text = rest.substr(colon + 1);
+  long port = 0;
+  for (char c : port_text) port = (c >= '0' && c <= '9' && port < 65536) ? port * 10 + (c - '0') : 70000;
+  if (a.host.empty() || port_text.empty() || port < 1 || port > 65535) {
+    error = fmt::format("'{}' needs a host and a port from 1 to 65535", url);
+    return std::nullopt;
+  }
+  a.port = static_cast<uint16_t>(port);
+  return a;
+}
 
 // 1. The model file: its GGUF header, or a skip when it is not there.
 bool check_model(Session& s) {
   s.begin(Step::model);
+  auto skip = [&](std::string why) {
+    return s.finish(CheckResult{.step = Step::model, .name = "model", .outcome = Outcome::skip, .message = std::move(why)});
+  };
+  if (s.cfg.model.empty()) return skip("Model check skipped: no --model given for the attached worker");
+  std::error_code ec;
+  if (!s.cfg.profile->model_is_file && !std::filesystem::exists(s.cfg.model, ec))
+    return skip(fmt::format("Model check skipped: {} names no file, so it is taken as a model id", s.cfg.model));
   auto read = gguf::read_file(s.cfg.model);
   if (read.failure == gguf::Failure::missing)
     return s.fail(Step::model, "model", fmt::format("Model not found: {}", s.cfg.model), "a GGUF model file",
@@ -49,15 +96,19 @@ bool check_model(Session& s) {
   if (!read)
     return s.fail(Step::model, "model", fmt::format("Model file unusable: {}", read.error), "a GGUF v2 or v3 file",
                   read.error, "check the file, or pass another with --model PATH", Outcome::error);
-  auto name = std::filesystem::path(s.cfg.model).filename().string();
-  return s.pass(Step::model, "model", fmt::format("Model found: {}", gguf::summary_line(name, read.model)));
+  return s.pass(Step::model, "model", fmt::format("Model found: {}", gguf::summary_line(model_file_name(s.cfg.model), read.model)));
 }
 
 namespace {
 
-// 3. The worker, started with the profile's arguments.
+// 3. The worker, started with the profile's arguments; an attached one is already running.
 bool start_worker(Session& s) {
   s.begin(Step::spawn);
+  if (s.cfg.attach) {
+    s.result.worker_port = s.cfg.attach->port;
+    return s.finish(CheckResult{.step = Step::spawn, .name = "spawn", .outcome = Outcome::skip,
+                                .message = fmt::format("Attached to the worker at {}: not started by hivetest", s.cfg.attach->url)});
+  }
   std::string why;
   auto port = s.ports->pick(s.ex, why);
   if (!port)
@@ -65,20 +116,10 @@ bool start_worker(Session& s) {
                   why, "try --port auto", Outcome::error);
   s.result.worker_port = *port;
 
-  profile::WorkerParams params{
-      .worker_id = s.result.worker_id,
-      .model_path = s.cfg.model,
-      .model_ref = s.cfg.model_ref.empty()
-                       ? "file:" + std::filesystem::path(s.cfg.model).filename().string()
-                       : s.cfg.model_ref,
-      .backend = s.cfg.backend,
-      .device = s.cfg.device,
-      .port = *port,
-      .hive_url = s.hive->url(),
-  };
+  auto values = argument_values(s, *port);
   process::SpawnOptions opts;
-  opts.argv = s.cfg.worker_argv;
-  for (auto& a : s.cfg.profile->arguments(params)) opts.argv.push_back(std::move(a));
+  for (const auto& word : s.cfg.worker_argv) opts.argv.push_back(profile::expand(word, values));
+  for (const auto& word : s.cfg.profile->arguments) opts.argv.push_back(profile::expand(word, values));
   if (s.cfg.verbose)
     opts.on_line = [&obs = s.observer, i = s.index](process::Stream stream, std::string_view text, bool cut) {
       obs.worker_line(i, {stream, Clock::now(), std::string(text), cut});
@@ -95,53 +136,93 @@ bool start_worker(Session& s) {
 // Polls readiness from 1 ms on, each wait a quarter longer than the last (up to 50 ms):
 // a worker that starts fast is seen within a fraction of its start-up time, and one that
 // loads for a minute is asked a few times a second, not hammered.
-asio::awaitable<bool> poll_until_ready(Session& s, Clock::time_point deadline, std::string& why_not) {
+asio::awaitable<Readiness> poll_until_ready(Session& s, Clock::time_point deadline) {
   asio::steady_timer timer(s.ex);
   std::chrono::microseconds interval(1000);
+  Readiness last;
   for (;;) {
     auto attempt_deadline = std::min(deadline, Clock::now() + milliseconds(2000));
-    std::string reason;
-    if (co_await poll_ready(s.endpoint(), attempt_deadline, reason)) co_return true;
+    auto now = co_await poll_ready(s.endpoint(), attempt_deadline);
+    if (now.state != Readiness::State::waiting) co_return now;
     // An attempt cut short by the overall deadline says less than the one before it.
-    if (Clock::now() < deadline || why_not.empty()) why_not = reason;
-    if (Clock::now() >= deadline) co_return false;
+    if (Clock::now() < deadline || last.why.empty()) last = now;
+    if (Clock::now() >= deadline) co_return last;
     timer.expires_at(std::min(deadline, Clock::now() + interval));
     co_await timer.async_wait(asio::use_awaitable);
     interval = std::min(interval * 5 / 4, std::chrono::microseconds(50'000));
   }
 }
 
+// The hint for a worker that does not behave as its profile says: the kind it looks
+// like, or the list of kinds.
+asio::awaitable<std::string> kind_hint(Session& s, std::string otherwise) {
+  auto kind = co_await guess_kind(s.endpoint());
+  co_return kind.empty() ? otherwise : wrong_profile_hint(kind);
+}
+
 // 4. Ready, or the worker exited, or the deadline: whichever comes first.
 asio::awaitable<bool> wait_ready(Session& s) {
   s.begin(Step::ready);
   auto deadline = Clock::now() + s.cfg.ready_timeout;
-  std::string why_not;
-  auto outcome = co_await (poll_until_ready(s, deadline, why_not) || s.child->wait_exit());
+  auto outcome = co_await (poll_until_ready(s, deadline) || s.worker_exit());
   if (interrupted(s, outcome.index())) co_return false;
-  if (outcome.index() == 1)
+  const auto& name = s.cfg.profile->name;
+  if (outcome.index() == 1) {
+    auto kind = guess_kind_from_log(s.child->log().tail(s.cfg.log_lines), name);
     co_return s.fail(Step::ready, "ready", fmt::format("Worker exited before it was ready: {}", s.exit_text()),
                      "the worker running until it is ready", s.exit_text(),
-                     "run the worker command by hand, or with -v, to see why it stops");
-  if (!std::get<0>(outcome))
+                     kind.empty() ? "run the worker command by hand, or with -v, to see why it stops"
+                                  : fmt::format("it refused the {} profile's arguments; {}", name, wrong_profile_hint(kind)));
+  }
+  auto ready = std::get<0>(std::move(outcome));
+  if (ready.state == Readiness::State::broken) {
+    // Awaited on its own line: g++ 12 mishandles temporaries around a co_await inside a call.
+    auto hint = co_await kind_hint(s, "check --profile (hivetest --list-profiles)");
+    co_return s.fail(Step::ready, "ready", fmt::format("Worker does not answer as a {} worker: {}", name, ready.why),
+                     fmt::format("the {} profile's readiness endpoints", name), ready.why, hint);
+  }
+  if (ready.state != Readiness::State::ready)
     co_return s.fail(Step::ready, "ready",
                      fmt::format("Worker did not become ready within {}", seconds(s.cfg.ready_timeout)),
-                     "health 200 and ready:true", why_not,
+                     fmt::format("{} answering ready", s.cfg.profile->readiness.front().path), ready.why,
                      fmt::format("try --timeout {}", std::max<long>(60, 2 * s.cfg.ready_timeout.count() / 1000)));
   s.result.time_to_ready = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - s.step_started);
   co_return s.pass(Step::ready, "ready", fmt::format("Worker is ready! ({:.1f} ms)", s.result.time_to_ready->count() / 1000.0));
+}
+
+// The heartbeats received, held to the profile's paths and shape; "" when they fit.
+std::string heartbeat_misfit(const Session& s) {
+  const auto& want = s.cfg.profile->heartbeats;
+  for (const auto& r : s.hive->heartbeats(s.result.worker_id)) {
+    bool path_ok = std::find(want.paths.begin(), want.paths.end(), r.path) != want.paths.end();
+    bool shape_ok = want.shape == profile::Heartbeats::Shape::any ||
+                    (want.shape == profile::Heartbeats::Shape::nested) == r.heartbeat.nested;
+    if (!path_ok || !shape_ok)
+      return fmt::format("a {} heartbeat at {}", r.heartbeat.nested ? "nested" : "flat", r.path);
+  }
+  return {};
+}
+
+std::string heartbeat_expectation(const Session& s) {
+  const auto& want = s.cfg.profile->heartbeats;
+  const char* shape = want.shape == profile::Heartbeats::Shape::nested ? "nested "
+                      : want.shape == profile::Heartbeats::Shape::flat ? "flat "
+                                                                       : "";
+  return fmt::format("{}heartbeats from {} at {}{}", shape, s.result.worker_id, s.hive->url(), want.paths.front());
 }
 
 // 5. The heartbeats, awaited as they arrive.
 asio::awaitable<bool> wait_heartbeats(Session& s) {
   s.begin(Step::heartbeats);
   auto n = s.cfg.heartbeats;
-  if (n == 0 || !s.cfg.profile->sends_heartbeats) {
+  const auto& want = s.cfg.profile->heartbeats;
+  if (n == 0 || !want.expected) {
     CheckResult c{.step = Step::heartbeats, .name = "heartbeats", .outcome = Outcome::skip,
-                  .message = n == 0 ? "Not waiting for heartbeats (--heartbeats 0)" : "This worker kind sends no heartbeats"};
+                  .message = n == 0 ? "Not waiting for heartbeats (--heartbeats 0)" : want.why_none};
     co_return s.finish(std::move(c));
   }
   auto deadline = Clock::now() + s.cfg.heartbeat_timeout;
-  auto outcome = co_await (s.hive->wait_heartbeats(s.result.worker_id, n, deadline) || s.child->wait_exit());
+  auto outcome = co_await (s.hive->wait_heartbeats(s.result.worker_id, n, deadline) || s.worker_exit());
   if (interrupted(s, outcome.index())) co_return false;
   auto got = s.hive->heartbeat_count(s.result.worker_id);
   if (outcome.index() == 1)
@@ -159,12 +240,19 @@ asio::awaitable<bool> wait_heartbeats(Session& s) {
     std::string others;
     if (s.hive->unknown_worker_heartbeats() > 0)
       others = fmt::format(" ({} from other worker ids)", s.hive->unknown_worker_heartbeats());
+    std::string hint = fmt::format("try --heartbeat-timeout {} (workers of this kind send one every {} s)",
+                                   std::max<long>(2 * want.interval_s + 5, 2 * s.cfg.heartbeat_timeout.count() / 1000),
+                                   want.interval_s);
+    if (s.cfg.attach) hint = fmt::format("start the worker with the hive URL {}, or pass --heartbeats 0", s.hive->url());
     co_return s.fail(Step::heartbeats, "heartbeats",
                      fmt::format("Received {} of {} heartbeat(s) within {}", got, n, seconds(s.cfg.heartbeat_timeout)),
-                     fmt::format("{} heartbeat(s) from {} at {}/v1/heartbeat", n, s.result.worker_id, s.hive->url()),
-                     fmt::format("{}{}", got, others),
-                     fmt::format("try --heartbeat-timeout {} (workers send one every 30 s)",
-                                 std::max<long>(65, 2 * s.cfg.heartbeat_timeout.count() / 1000)));
+                     heartbeat_expectation(s), fmt::format("{}{}", got, others), hint);
+  }
+  if (auto misfit = heartbeat_misfit(s); !misfit.empty()) {
+    auto hint = co_await kind_hint(s, "check --profile (hivetest --list-profiles)");
+    co_return s.fail(Step::heartbeats, "heartbeats",
+                     fmt::format("Heartbeats not as the {} profile expects: {}", s.cfg.profile->name, misfit),
+                     heartbeat_expectation(s), misfit, hint);
   }
   co_return s.pass(Step::heartbeats, "heartbeats",
                    fmt::format("{} heartbeat(s) received ({} ms)", got, since(s.step_started).count()));
@@ -176,35 +264,45 @@ constexpr milliseconds exit_after_failure_within{100};
 
 // One endpoint check, unless the worker exits first: then the check fails at once with
 // the exit status, and false stops the flow. A check that fails does not stop the others.
-asio::awaitable<bool> endpoint_step(Session& s, Step step, const char* name, asio::awaitable<CheckResult> check) {
+asio::awaitable<bool> endpoint_step(Session& s, Step step, std::string name, asio::awaitable<CheckResult> check) {
   s.begin(step);
-  auto outcome = co_await (std::move(check) || s.child->wait_exit());
+  auto outcome = co_await (std::move(check) || s.worker_exit());
   if (interrupted(s, outcome.index())) co_return false;
   bool failed = outcome.index() == 0 && std::get<0>(outcome).outcome == Outcome::fail;
-  if (failed) {
+  if (failed && s.child) {
     asio::steady_timer timer(s.ex, Clock::now() + exit_after_failure_within);
     co_await (s.child->wait_exit() || timer.async_wait(asio::use_awaitable));
   }
-  if (outcome.index() == 1 || (failed && s.child->exited())) {
+  if (outcome.index() == 1 || (failed && s.worker_exited())) {
     s.fail(step, name, fmt::format("Worker exited during the {} check: {}", name, s.exit_text()),
            "the worker running until the end of the test", s.exit_text(),
            "run the worker command by hand, or with -v, to see why it stops");
     co_return false;
   }
-  s.finish(std::get<0>(std::move(outcome)));
+  auto result = std::get<0>(std::move(outcome));
+  // A stream refused with 404 is most often a worker of another kind.
+  if (step == Step::inference && result.outcome == Outcome::fail && result.got.starts_with("404") && result.hint.empty()) {
+    auto hint = co_await kind_hint(s, "");
+    result.hint = hint;
+  }
+  s.finish(std::move(result));
   co_return true;
 }
 
-// 6. The endpoints of the ready worker.
+// 6. The endpoints of the ready worker, as its profile lists them.
 asio::awaitable<void> check_endpoints(Session& s) {
-  auto w = s.endpoint();
-  InferenceStats stats;
-  bool running = co_await endpoint_step(s, Step::health, "health", check_health(w)) &&
-                 co_await endpoint_step(s, Step::ready_endpoint, "ready-endpoint", check_ready_endpoint(w)) &&
-                 co_await endpoint_step(s, Step::progress, "loading-progress", check_loading_progress(w)) &&
-                 co_await endpoint_step(s, Step::inference, "inference", check_inference(w, stats));
-  s.result.inference = stats;
-  if (running) co_await endpoint_step(s, Step::invalid_request, "invalid-requests", check_invalid_requests(w));
+  const auto& profile = *s.cfg.profile;
+  bool running = co_await endpoint_step(s, Step::health, "health", check_health(s.endpoint())) &&
+                 co_await endpoint_step(s, Step::ready_endpoint, "ready-endpoint", check_ready_endpoint(s.endpoint())) &&
+                 co_await endpoint_step(s, Step::progress, "loading-progress", check_loading_progress(s.endpoint())) &&
+                 co_await endpoint_step(s, Step::models, "models", check_models(s.endpoint(), s.model_id));
+  for (std::size_t i = 0; running && i < profile.streams.size(); ++i) {
+    InferenceStats stats;
+    running = co_await endpoint_step(s, Step::inference, profile.streams[i].name,
+                                     check_stream(s.endpoint(), profile.streams[i], stats));
+    if (i == 0) s.result.inference = stats;
+  }
+  if (running) co_await endpoint_step(s, Step::invalid_request, "invalid-requests", check_invalid_requests(s.endpoint()));
 }
 
 asio::awaitable<void> run_steps(Session* session) {

@@ -15,11 +15,18 @@
 
 namespace hivetest::flow {
 
+// A worker hivetest does not start: it is running already, somewhere it can be reached.
+struct AttachTo {
+  std::string url;   // as given, for messages
+  std::string host;
+  uint16_t port = 0;
+};
+
 // One worker: how to start it and what to ask of it.
 struct Config {
   std::string label;                     // a name for reports; "" = the worker command
   std::vector<std::string> worker_argv;  // the worker command, already split
-  std::string model;
+  std::string model;                     // "" = none given (an attached worker)
   std::string model_ref;                 // "" = "file:" + model file name
   std::string backend = "cpu";
   int device = 0;
@@ -33,11 +40,16 @@ struct Config {
   int max_tokens = 50;
   double temperature = 0.7;
   const profile::Profile* profile = nullptr;
+  std::string api_key;                   // sent as a bearer token on every request to the worker
+  std::optional<AttachTo> attach;        // set: test this running worker instead of starting one
   std::size_t log_lines = 30;
   bool verbose = false;
 };
 
 struct Session;
+
+// "http://HOST:PORT" (a trailing / allowed) as an attach target, or nullopt with `error` set.
+std::optional<AttachTo> parse_attach_url(const std::string& url, std::string& error);
 
 // Step 1 for one worker: the model file's header, or a skip when there is none.
 bool check_model(Session& s);

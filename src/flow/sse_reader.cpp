@@ -1,0 +1,35 @@
+// Reads a worker's event stream: JSON events until the end marker, keeping what failure messages need.
+#include "hivetest/flow/sse_reader.hpp"
+
+#include "hivetest/flow/worker_http.hpp"
+
+namespace hivetest::flow {
+
+http::StreamHandler SseReader::handler() {
+  return {is_event_stream, [this](std::string_view chunk) {
+            bytes += chunk.size();
+            if (head.size() < head_kept) head.append(chunk.substr(0, head_kept - head.size()));
+            bool ok = parser_.feed(chunk, [this](const http::SseEvent& e) {
+              ++events;
+              last_event = std::chrono::steady_clock::now();
+              if (!stopped_ && !on_data(e.data)) stopped_ = true;
+            });
+            return ok && !stopped_;
+          }};
+}
+
+bool SseReader::on_data(const std::string& data) {
+  if (!done_marker_.empty() && data == done_marker_) {
+    done = true;
+    return false;
+  }
+  std::string error;
+  auto root = parse_json(json_, data, error);
+  if (!root) {
+    not_json = excerpt(data);
+    return false;
+  }
+  return !on_event_ || on_event_(*root);
+}
+
+}  // namespace hivetest::flow

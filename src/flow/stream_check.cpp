@@ -1,0 +1,188 @@
+// Step 6's inference: one streamed request of the profile, each event held to the stream's grammar.
+#include "hivetest/flow/stream_check.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "hivetest/flow/sse_reader.hpp"
+#include "hivetest/flow/worker_http.hpp"
+#include "hivetest/profile/json_rules.hpp"
+
+namespace hivetest::flow {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+namespace {
+
+// What the events of one stream add up to, by the grammar's rules.
+struct StreamTally {
+  const profile::EventGrammar& g;
+  InferenceStats& stats;
+  Clock::time_point started_at;
+  bool started = false, ended = false;
+  std::string error_event;
+  std::string broken_rule;  // the first event that broke the grammar, said in words
+  std::optional<int64_t> count;
+  std::vector<std::string> same_values;
+
+  void broke(std::string what) {
+    if (broken_rule.empty()) broken_rule = std::move(what);
+  }
+
+  bool on_event(simdjson::dom::element e) {
+    using profile::matches_all;
+    using profile::text_at;
+    if (!g.error.empty() && matches_all(e, g.error)) {
+      std::vector<std::string> parts;
+      for (const auto& p : g.error_text) parts.push_back(text_at(e, p));
+      error_event = excerpt(fmt::format("{}", fmt::join(parts, ": ")));
+      return true;
+    }
+    for (std::size_t i = 0; i < g.same.size(); ++i) {
+      auto v = text_at(e, g.same[i]);
+      if (same_values.size() <= i) same_values.push_back(v);
+      else if (v != same_values[i])
+        broke(fmt::format("\"{}\" changed from \"{}\" to \"{}\"", g.same[i], excerpt(same_values[i], 60), excerpt(v, 60)));
+    }
+    if (!g.start.empty() && matches_all(e, g.start)) started = true;
+    if (matches_all(e, g.token)) {
+      if (ended) broke(fmt::format("a token after the end event (token {})", stats.tokens));
+      if (stats.tokens == 0)
+        stats.time_to_first_token = std::chrono::duration_cast<milliseconds>(Clock::now() - started_at);
+      if (!g.token_index.empty()) {
+        auto index = text_at(e, g.token_index);
+        if (index != std::to_string(stats.tokens))
+          broke(fmt::format("token {} has index {}", stats.tokens, index.empty() ? "none" : excerpt(index, 20)));
+      }
+      ++stats.tokens;
+      if (stats.text.size() < 4096) stats.text += text_at(e, g.token_text);
+    }
+    if (!g.end.empty() && matches_all(e, g.end)) {
+      if (ended) broke("a second end event");
+      ended = true;
+      stats.stop_reason = text_at(e, g.stop_reason);
+      // A stream without an end marker ends with its end event.
+      if (g.done.empty()) return read_count(e), false;
+    }
+    read_count(e);
+    return true;
+  }
+
+  void read_count(simdjson::dom::element e) {
+    if (g.count.empty()) return;
+    auto v = profile::at_path(e, g.count);
+    int64_t n = 0;
+    if (v && !v->get_int64().get(n)) count = n;
+  }
+
+  // The grammar's verdict on a stream that ended; "" when it holds.
+  std::string verdict(int max_tokens) const {
+    if (!broken_rule.empty()) return broken_rule;
+    if (!g.start.empty() && !started) return "no start event";
+    if (stats.tokens == 0) return "no tokens";
+    if (!g.end.empty() && !ended) return fmt::format("{} tokens, no end event", stats.tokens);
+    if (g.count_required && !count) return fmt::format("{} tokens, no token count (\"{}\")", stats.tokens, g.count);
+    if (count && *count != static_cast<int64_t>(stats.tokens))
+      return fmt::format("{} tokens streamed, but the count \"{}\" says {}", stats.tokens, g.count, *count);
+    if (stats.tokens > static_cast<std::size_t>(max_tokens))
+      return fmt::format("{} tokens streamed, over max_tokens {}", stats.tokens, max_tokens);
+    if (!g.stop_reasons.empty() && ended &&
+        std::find(g.stop_reasons.begin(), g.stop_reasons.end(), stats.stop_reason) == g.stop_reasons.end())
+      return fmt::format("stop reason \"{}\", not one of {}", excerpt(stats.stop_reason, 60), fmt::join(g.stop_reasons, ", "));
+    return {};
+  }
+};
+
+std::string expected_of(const profile::StreamCheck& s) {
+  std::string out = s.events.start.empty() ? "" : "a start event, ";
+  out += "tokens";
+  if (!s.events.end.empty()) out += ", an end event";
+  if (s.events.count_required) out += fmt::format(" with the token count (\"{}\")", s.events.count);
+  if (!s.events.done.empty()) out += fmt::format(", then data: {}", s.events.done);
+  return out;
+}
+
+}  // namespace
+
+asio::awaitable<CheckResult> check_stream(const Endpoint& w, const profile::StreamCheck& stream, InferenceStats& stats) {
+  CheckResult c{.step = Step::inference, .name = stream.name};
+  auto fail = [&c](std::string message, std::string expected, std::string got, std::string hint = {}) {
+    c.outcome = Outcome::fail;
+    c.message = std::move(message);
+    c.expected = std::move(expected);
+    c.got = std::move(got);
+    c.hint = std::move(hint);
+    return c;
+  };
+  const auto& cfg = w.config;
+  const std::string expected = expected_of(stream);
+  auto deadline = Clock::now() + cfg.inference_timeout;
+  StreamTally tally{.g = stream.events, .stats = stats, .started_at = Clock::now()};
+  SseReader reader(stream.events.done);
+  reader.json_events([&tally](simdjson::dom::element e) { return tally.on_event(e); });
+
+  auto request = worker_request(cfg, stream.method, stream.path, profile::expand_json(stream.body, w.json_values));
+  auto r = co_await http::fetch(w.ex, w.host, w.port, request, deadline, reader.handler());
+  std::string stream_from = fmt::format("{} {}", stream.method, stream.path);
+  if (r && !is_event_stream(*r.response)) {
+    // A job answer: where to stream from.
+    if (stream.answer == profile::StreamCheck::Answer::stream || r.response->status != 200)
+      co_return fail(fmt::format("{} did not answer with an event stream", stream_from),
+                     stream.answer == profile::StreamCheck::Answer::stream ? "200 text/event-stream"
+                                                                          : "200 with an event stream or a job",
+                     status_and_body(*r.response));
+    simdjson::dom::parser parser;
+    std::string error;
+    auto root = parse_json(parser, r.response->body, error);
+    std::string sse_url = root ? profile::text_at(*root, stream.sse_url_field) : "";
+    if (sse_url.empty() || sse_url[0] != '/')
+      co_return fail(fmt::format("{} answered neither a stream nor a job's {}", stream_from, stream.sse_url_field),
+                     fmt::format("an event stream, or 200 {{\"{}\":\"/…\"}}", stream.sse_url_field),
+                     status_and_body(*r.response));
+    stream_from = fmt::format("GET {}", excerpt(sse_url, 100));
+    tally.started_at = Clock::now();
+    auto get = worker_request(cfg, "GET", sse_url);
+    r = co_await http::fetch(w.ex, w.host, w.port, get, deadline, reader.handler());
+    if (r && !is_event_stream(*r.response))
+      co_return fail(fmt::format("{} is not an event stream", stream_from), expected, status_and_body(*r.response));
+  } else if (r && stream.answer == profile::StreamCheck::Answer::job) {
+    co_return fail(fmt::format("{} streamed at once instead of answering with a job", stream_from),
+                   fmt::format("200 {{\"{}\":\"/…\"}}", stream.sse_url_field), "an event stream");
+  }
+  c.duration = std::chrono::duration_cast<milliseconds>(Clock::now() - tally.started_at);
+  if (reader.is_not_sse())
+    co_return fail(fmt::format("the stream from {} is not server-sent events: {} bytes without one event", stream_from,
+                               reader.bytes),
+                   expected, excerpt(reader.head));
+  if (!tally.error_event.empty())
+    co_return fail(fmt::format("the stream from {} sent an error event", stream_from), expected,
+                   fmt::format("error {}", tally.error_event));
+  if (!reader.not_json.empty())
+    co_return fail(fmt::format("the stream from {} sent an event that is not JSON", stream_from), expected, reader.not_json);
+  bool finished = reader.done || (stream.events.done.empty() && tally.ended);
+  if (!r && !finished && r.timed_out)
+    co_return fail(fmt::format("the stream from {} did not finish within {}", stream_from, in_seconds(cfg.inference_timeout)),
+                   expected,
+                   fmt::format("{} tokens in {}, then no event for the last {}", stats.tokens,
+                               in_seconds(Clock::now() - tally.started_at),
+                               in_seconds(Clock::now() - std::max(reader.last_event, tally.started_at))),
+                   "if the worker is just slow, try --inference-timeout with more seconds");
+  if (!r && !finished)
+    co_return fail(fmt::format("the stream from {} did not finish: {}", stream_from, r.error), expected,
+                   fmt::format("{} after {} tokens", r.error, stats.tokens));
+  if (!finished)
+    co_return fail(fmt::format("the stream from {} ended without data: {}", stream_from,
+                               stream.events.done.empty() ? "an end event" : stream.events.done),
+                   expected, fmt::format("{} tokens, {}", stats.tokens, tally.ended ? "an end event" : "no end event"));
+  if (auto broken = tally.verdict(cfg.max_tokens); !broken.empty())
+    co_return fail(fmt::format("the stream from {} broke the {} grammar", stream_from, w.profile().name), expected, broken);
+  c.message = fmt::format("{} streamed {} tokens (first after {} ms{}): \"{}\"", stream.name, stats.tokens,
+                          stats.time_to_first_token.count(),
+                          stats.stop_reason.empty() ? "" : fmt::format(", stop: {}", excerpt(stats.stop_reason, 40)),
+                          excerpt(stats.text, 60));
+  co_return c;
+}
+
+}  // namespace hivetest::flow

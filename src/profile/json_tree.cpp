@@ -1,0 +1,190 @@
+// Reads a JSON document into a tree of values that know their line (simdjson On Demand).
+#include "hivetest/profile/json_tree.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+#include <simdjson.h>
+
+#include "hivetest/http/message.hpp"
+
+namespace hivetest::profile {
+
+namespace {
+
+using namespace simdjson;
+
+constexpr int max_depth = 32;  // a profile is shallow; a deeper file is a mistake or an attack
+
+struct TreeError {
+  const char* at;
+  std::string what;
+};
+
+class TreeReader {
+ public:
+  explicit TreeReader(const padded_string& json) : json_(json) {}
+
+  std::size_t line_of(const char* at) const {
+    if (!at || at < json_.data() || at > json_.data() + json_.size()) return 0;
+    return 1 + std::count(json_.data(), at, '\n');
+  }
+  std::size_t column_of(const char* at) const {
+    if (!at || at < json_.data() || at > json_.data() + json_.size()) return 0;
+    const char* begin = at;
+    while (begin > json_.data() && begin[-1] != '\n') --begin;
+    return 1 + (at - begin);
+  }
+
+  template <typename T>
+  static const char* where(T& v) {
+    auto loc = v.current_location();
+    return loc.error() ? nullptr : loc.value_unsafe();
+  }
+
+  JsonNode read(ondemand::value v, int depth) {
+    const char* at = where(v);
+    if (depth > max_depth) throw TreeError{at, fmt::format("nested deeper than {} levels", max_depth)};
+    JsonNode n;
+    n.line = line_of(at);
+    ondemand::json_type type;
+    if (auto err = v.type().get(type)) throw TreeError{at, error_message(err)};
+    switch (type) {
+      case ondemand::json_type::null:
+        if (!v.is_null()) throw TreeError{at, "not a JSON value"};
+        n.type = JsonNode::Type::null;
+        n.text = "null";
+        break;
+      case ondemand::json_type::boolean:
+        n.type = JsonNode::Type::boolean;
+        if (auto err = v.get_bool().get(n.boolean)) throw TreeError{at, error_message(err)};
+        n.text = n.boolean ? "true" : "false";
+        break;
+      case ondemand::json_type::number: {
+        n.type = JsonNode::Type::number;
+        int64_t i = 0;
+        if (v.is_integer() && !v.get_int64().get(i)) {
+          n.is_integer = true;
+          n.number = static_cast<double>(i);
+          n.text = std::to_string(i);
+        } else {
+          if (auto err = v.get_double().get(n.number)) throw TreeError{at, error_message(err)};
+          n.text = fmt::format("{}", n.number);
+        }
+        break;
+      }
+      case ondemand::json_type::string: {
+        n.type = JsonNode::Type::string;
+        std::string_view s;
+        if (auto err = v.get_string().get(s)) throw TreeError{at, error_message(err)};
+        n.text = std::string(s);
+        break;
+      }
+      case ondemand::json_type::array: {
+        n.type = JsonNode::Type::array;
+        ondemand::array a;
+        if (auto err = v.get_array().get(a)) throw TreeError{at, error_message(err)};
+        for (auto item : a) {
+          ondemand::value iv;
+          if (auto err = item.get(iv)) throw TreeError{nullptr, error_message(err)};
+          n.items.push_back(read(iv, depth + 1));
+        }
+        break;
+      }
+      case ondemand::json_type::object: {
+        n.type = JsonNode::Type::object;
+        ondemand::object o;
+        if (auto err = v.get_object().get(o)) throw TreeError{at, error_message(err)};
+        for (auto field : o) {
+          std::string_view key;
+          if (auto err = field.unescaped_key().get(key)) throw TreeError{nullptr, error_message(err)};
+          std::string k(key);
+          ondemand::value fv;
+          if (auto err = field.value().get(fv)) throw TreeError{nullptr, error_message(err)};
+          n.members.emplace_back(std::move(k), read(fv, depth + 1));
+        }
+        break;
+      }
+    }
+    return n;
+  }
+
+ private:
+  const padded_string& json_;
+};
+
+// Containers' minified text, built from their members once they are read.
+void minify(JsonNode& n) {
+  if (n.type == JsonNode::Type::string) return;
+  if (n.type == JsonNode::Type::array) {
+    std::string out = "[";
+    for (auto& item : n.items) {
+      minify(item);
+      if (out.size() > 1) out += ',';
+      out += item.type == JsonNode::Type::string ? fmt::format("\"{}\"", http::json_escape(item.text)) : item.text;
+    }
+    n.text = out + "]";
+  } else if (n.type == JsonNode::Type::object) {
+    std::string out = "{";
+    for (auto& [key, value] : n.members) {
+      minify(value);
+      if (out.size() > 1) out += ',';
+      out += fmt::format("\"{}\":", http::json_escape(key));
+      out += value.type == JsonNode::Type::string ? fmt::format("\"{}\"", http::json_escape(value.text)) : value.text;
+    }
+    n.text = out + "}";
+  }
+}
+
+}  // namespace
+
+const JsonNode* JsonNode::member(const std::string& key) const {
+  for (const auto& [k, v] : members)
+    if (k == key) return &v;
+  return nullptr;
+}
+
+const char* JsonNode::type_name() const {
+  switch (type) {
+    case Type::null: return "null";
+    case Type::boolean: return "a boolean";
+    case Type::number: return "a number";
+    case Type::string: return "a string";
+    case Type::array: return "a list";
+    case Type::object: return "an object";
+  }
+  return "?";
+}
+
+std::optional<JsonNode> parse_json_tree(const std::string& json, std::string& error) {
+  padded_string padded(json);
+  ondemand::parser parser;
+  ondemand::document doc;
+  TreeReader reader(padded);
+  auto locate = [&](const char* at, const std::string& what) {
+    if (!at) at = TreeReader::where(doc);
+    if (!at) return what;
+    return fmt::format("{}:{}: {}", reader.line_of(at), reader.column_of(at), what);
+  };
+  if (auto err = parser.iterate(padded).get(doc)) {
+    error = error_message(err);
+    return std::nullopt;
+  }
+  try {
+    ondemand::value root;
+    if (auto err = doc.get_value().get(root)) {
+      error = locate(nullptr, error_message(err));
+      return std::nullopt;
+    }
+    JsonNode tree = reader.read(root, 0);
+    minify(tree);
+    return tree;
+  } catch (const TreeError& e) {
+    error = locate(e.at, e.what);
+  } catch (const simdjson_error& e) {
+    error = locate(nullptr, e.what());
+  }
+  return std::nullopt;
+}
+
+}  // namespace hivetest::profile
