@@ -290,7 +290,6 @@ Heartbeats heartbeats(const Node& n, const std::string& field) {
 
 Profile profile(const Node& root) {
   Profile p;
-  require(root, "", {"name", "arguments", "readiness", "streams"});
   members(root, "", {
       {"name", [&](const Node& v, const std::string& f) { p.name = string(v, f); }},
       {"summary", [&](const Node& v, const std::string& f) { p.summary = string(v, f); }},
@@ -324,6 +323,8 @@ Profile profile(const Node& root) {
       {"identify", [&](const Node& v, const std::string& f) { p.identify = list(v, f, identify_probe); }},
       {"log_signs", [&](const Node& v, const std::string& f) { p.log_signs = strings(v, f); }},
   });
+  // After the members, so that a wrong value is named before a missing one.
+  require(root, "", {"name", "arguments", "readiness", "streams"});
   if (p.name.empty()) bad(*root.member("name"), "name", "must not be empty");
   return p;
 }

@@ -1,6 +1,7 @@
 // The human report: progress lines as the flow goes, then logs and a summary.
 #include "hivetest/report/human.hpp"
 
+#include <algorithm>
 #include <csignal>
 #include <ctime>
 
@@ -218,8 +219,9 @@ void HumanReport::print_hive_log(const flow::SuiteResult& r) {
 void HumanReport::finish_one(const flow::SuiteResult& suite) {
   if (suite.runs.empty()) return;
   const auto& r = suite.runs.front();
+  bool hive_ran = std::any_of(r.checks.begin(), r.checks.end(), [](const auto& c) { return c.step == Step::hive; });
+  if (hive_ran) print_hive_log(suite);
   if (r.pid) {
-    print_hive_log(suite);
     fmt::print(out_, "\n📋 Worker logs (last {} of {} lines):\n", r.worker_log.size(), r.worker_log_total);
     if (r.worker_log.empty()) fmt::print(out_, "   (no output)\n");
     for (const auto& l : r.worker_log)
@@ -232,7 +234,10 @@ void HumanReport::finish_one(const flow::SuiteResult& suite) {
     if (is_setup(c.step) && c.outcome == Outcome::pass) continue;
     const char* mark = c.outcome == Outcome::pass ? "✅" : c.outcome == Outcome::skip ? "⏭️ " : "❌";
     const char* verdict = c.outcome == Outcome::pass ? "passed" : c.outcome == Outcome::skip ? "skipped" : "FAILED";
-    fmt::print(out_, "{} {} test {} ({} ms)", mark, summary_name(c.step), verdict, c.duration.count());
+    // A profile with several streams names each: "Inference (chat-completions)".
+    std::string name = c.step == Step::inference && c.name != "inference" ? fmt::format("Inference ({})", c.name)
+                                                                           : summary_name(c.step);
+    fmt::print(out_, "{} {} test {} ({} ms)", mark, name, verdict, c.duration.count());
     if (c.outcome == Outcome::fail || c.outcome == Outcome::error) fmt::print(out_, ": {}", printable(c.message, 300));
     fmt::print(out_, "\n");
   }
