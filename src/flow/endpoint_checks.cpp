@@ -88,6 +88,7 @@ asio::awaitable<Readiness> poll_ready(const Endpoint& w, Clock::time_point deadl
     }
     const auto& answer = *r.response;
     if (answer_matches(answer, probe.ready)) continue;
+    result.status = answer.status;
     if (contains(probe.broken, answer.status)) result.state = Readiness::State::broken;
     result.why = fmt::format("{} answered {}{}", probe.path, status_and_body(answer),
                              contains(probe.loading, answer.status) ? " (loading)" : "");

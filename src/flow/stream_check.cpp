@@ -178,7 +178,9 @@ asio::awaitable<CheckResult> check_stream(const Endpoint& w, const profile::Stre
                    expected, fmt::format("{} tokens, {}", stats.tokens, tally.ended ? "an end event" : "no end event"));
   if (auto broken = tally.verdict(cfg.max_tokens); !broken.empty())
     co_return fail(fmt::format("the stream from {} broke the {} grammar", stream_from, w.profile().name), expected, broken);
-  c.message = fmt::format("{} streamed {} tokens (first after {} ms{}): \"{}\"", stream.name, stats.tokens,
+  std::string name = stream.name;
+  if (!name.empty() && name[0] >= 'a' && name[0] <= 'z') name[0] = static_cast<char>(name[0] - 'a' + 'A');
+  c.message = fmt::format("{} streamed {} tokens (first after {} ms{}): \"{}\"", name, stats.tokens,
                           stats.time_to_first_token.count(),
                           stats.stop_reason.empty() ? "" : fmt::format(", stop: {}", excerpt(stats.stop_reason, 40)),
                           excerpt(stats.text, 60));

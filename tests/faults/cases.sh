@@ -18,13 +18,20 @@ expect_failed_check() { expect_out "❌ $1 test FAILED"; }
 expect_worker_log() {
   sed -n '/Worker logs (last/,/Test Summary/p' "$WORK/out" | grep -qF -- "$1" || fail "the worker log shown lacks: $1"
 }
-# A fault that is seen as it happens.
-expect_fast() { (( elapsed_ms < 2000 )) || fail "took $elapsed_ms ms, expected under 2000"; }
-# A fault that can only be seen at a deadline of $1 seconds: not before it, not long after.
+# Timing is asserted only as causality, with a margin of 5x either way: speed is measured in
+# tools/bench, never asserted here.
+# A fault seen as it happens: the run ended well before the deadline of $1 seconds it would
+# otherwise have waited for (at most a fifth of it).
+expect_fast() {
+  local ms=$(( $1 * 1000 ))
+  (( elapsed_ms * 5 < ms )) || fail "took $elapsed_ms ms: not before the ${1} s deadline by a margin of 5x"
+}
+# A fault that can only be seen at a deadline of $1 seconds: not before it, and not at
+# five times it either.
 expect_at_deadline() {
   local ms=$(( $1 * 1000 ))
   (( elapsed_ms >= ms )) || fail "ended after $elapsed_ms ms, before the ${1} s deadline"
-  (( elapsed_ms < ms + 2000 )) || fail "ended after $elapsed_ms ms, more than 2 s past the ${1} s deadline"
+  (( elapsed_ms < 5 * ms )) || fail "ended after $elapsed_ms ms, five times the ${1} s deadline"
 }
 # The number in the first output line that matches the sed expression $1.
 number_from() { sed -n "s/$1/\\1/p" "$WORK/out" | head -n 1; }
@@ -35,7 +42,7 @@ case_crash_on_start() {
   expect_failed_check "Readiness"
   expect_out "Worker exited before it was ready: exited with status 101"
   expect_worker_log "panicked at 'fault crash-on-start"
-  expect_fast
+  expect_fast 30
   expect_nothing_left
 }
 
@@ -45,8 +52,8 @@ case_exit_after_ready() {
   expect_failed_check "Health"
   expect_out "Worker exited during the health check: exited with status 101"
   expect_worker_log "fault exit-after-ready: exiting on GET /health"
-  ! grep -qF "Testing ready endpoint" "$WORK/out" || fail "the checks went on after the worker exited"
-  expect_fast
+  ! grep -qF "Testing inference endpoint" "$WORK/out" || fail "the checks went on after the worker exited"
+  expect_fast 30
   expect_nothing_left
 }
 
@@ -71,8 +78,9 @@ case_health_500() {
   expect_at_deadline 1
 }
 
+# /v1/ready is rbee's older versions' endpoint.
 case_ready_false() {
-  run_fault ready-false --timeout 1
+  run --profile rbee-v2 --worker "$(rw --dialect rbee-v2 --fault ready-false)" --timeout 1
   expect_rc 1
   expect_failed_check "Readiness"
   expect_out "Worker did not become ready within 1s"
@@ -95,10 +103,10 @@ case_bad_heartbeat() {
   expect_rc 1
   expect_failed_check "Heartbeat"
   expect_out "Heartbeat rejected by the hive: body is not valid JSON"
-  expect_out 'got:      400 for the body {"worker_id":"test-worker-'
+  expect_out 'got:      400 for the body {"worker":{"id":"test-worker-'
   expect_out "Rejected heartbeat: body is not valid JSON"
   expect_worker_log "heartbeat #1 sent to"
-  expect_fast
+  expect_fast 30
 }
 
 case_late_heartbeat() {
@@ -117,7 +125,7 @@ case_sse_error_event() {
   expect_out "sent an error event"
   expect_out "got:      error fault: fault sse-error-event: the model failed mid-stream"
   expect_worker_log "fault sse-error-event: sending an error event after 3 tokens"
-  expect_fast
+  expect_fast 30
 }
 
 case_sse_no_done() {
@@ -125,8 +133,8 @@ case_sse_no_done() {
   expect_rc 1
   expect_failed_check "Inference"
   expect_out "ended without data: [DONE]"
-  expect_out "got:      50 tokens, an end event"
-  expect_fast
+  expect_out "got:      50 tokens, no end event"
+  expect_fast 30
 }
 
 case_sse_stall() {
@@ -145,7 +153,7 @@ case_sse_garbage() {
   expect_failed_check "Inference"
   expect_out "is not server-sent events: 162 bytes without one event"
   expect_out "got:      <html><head><title>502 Bad Gateway</title>"
-  expect_fast
+  expect_fast 30
 }
 
 case_slow_tokens_within_the_timeout() {
@@ -174,7 +182,7 @@ case_ignore_sigterm() {
   expect_out "Worker stopped: killed by signal 9 (SIGKILL), still running 0.5s after SIGTERM"
   expect_worker_log "received SIGTERM: ignoring it (fault ignore-sigterm)"
   (( elapsed_ms >= 500 )) || fail "the run ended after $elapsed_ms ms, before the 0.5 s grace"
-  (( elapsed_ms < 2500 )) || fail "the run took $elapsed_ms ms, long past the 0.5 s grace"
+  (( elapsed_ms < 5 * 500 )) || fail "the run took $elapsed_ms ms, five times the 0.5 s grace"
   expect_nothing_left
 }
 
@@ -212,7 +220,7 @@ case_close_pipes() {
   # The log just ends with the worker's last words before it closed them.
   local last; last=$(sed -n '/Worker logs (last/,/Test Summary/p' "$WORK/out" | grep -F '[err]' | tail -n 1)
   [[ $last == *"fault close-pipes: closing stdout and stderr"* ]] || fail "the worker log does not end at the close: $last"
-  expect_fast
+  expect_fast 30
   expect_nothing_left
 }
 
@@ -235,14 +243,15 @@ case_log_flood() {
   expect_rc 0
   expect_out "ALL TESTS PASSED"
   local ready_ms; ready_ms=$(number_from '.*Worker is ready! (\([0-9]*\)[.0-9]* ms).*')
-  (( ready_ms >= 9000 && ready_ms < 11000 )) || fail "ready after $ready_ms ms, expected at the end of the 10 s load"
+  (( ready_ms >= 10000 && ready_ms < 5 * 10000 )) || fail "ready after $ready_ms ms, expected at the end of the 10 s load"
   # The worker never blocked on a full pipe: by its own count in the last flood lines shown,
-  # it wrote far more than hivetest could ever hold, and was still writing after readiness.
+  # it wrote more than hivetest ever held (four times its peak RSS), and was still writing
+  # after readiness. How fast it wrote is no business of a test.
   local flood; flood=$(sed -n 's/.*\[ *\([0-9]*\)\.[0-9]*\] flood: \([0-9]*\) bytes written.*/\1 \2/p' "$WORK/out" | sort -n -k2 | tail -n 1)
   [[ -n $flood ]] || fail "no flood line in the worker log shown"
   local last_ms=${flood% *} total=${flood#* }
   echo "the worker had written $total bytes at $last_ms ms"
-  (( total >= 256 * 1024 * 1024 )) || fail "the worker wrote only $total bytes in 10 s"
+  (( total >= 4 * hwm_kb * 1024 )) || fail "the worker wrote only $total bytes, not more than hivetest could hold"
   (( last_ms >= 10000 )) || fail "the last flood line shown was written at $last_ms ms, before readiness"
   expect_nothing_left
 }

@@ -4,7 +4,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 case_passes_with_inference_api_v1() {
-  run --worker "$(rw --inference-api v1)"
+  run --profile rbee-v1 --worker "$(rw --inference-api v1)"
   expect_rc 0
   expect_out "ALL TESTS PASSED"
   expect_out "Inference streamed 50 tokens"
@@ -13,7 +13,7 @@ case_passes_with_inference_api_v1() {
 }
 
 case_passes_with_inference_api_v2() {
-  run --worker "$(rw --inference-api v2 --load-ms 300)" --max-tokens 7 --prompt "Bonjour"
+  run --profile rbee-v2 --worker "$(rw --inference-api v2 --load-ms 300)" --max-tokens 7 --prompt "Bonjour"
   expect_rc 0
   expect_out "ALL TESTS PASSED"
   expect_out "Inference streamed 7 tokens"
@@ -22,7 +22,7 @@ case_passes_with_inference_api_v2() {
 }
 
 case_passes_with_nested_heartbeats_on_another_path() {
-  run --worker "$(rw --heartbeat-shape nested --heartbeat-path /heartbeat/workers --heartbeat-interval-ms 50)" --heartbeats 3
+  run --profile rbee-v2 --worker "$(rw --dialect rbee-v2 --heartbeat-shape nested --heartbeat-path /heartbeat/workers --heartbeat-interval-ms 50)" --heartbeats 3
   expect_rc 0
   expect_out "Heartbeat #3 from worker"
   expect_out "/heartbeat/workers"
@@ -86,8 +86,9 @@ case_worker_exiting_at_once_fails_fast() {
   (( elapsed_ms < 2000 )) || fail "took $elapsed_ms ms to notice a worker that exited at once"
 }
 
+# rbee's older workers listen while they load, and say so.
 case_worker_never_ready_fails_after_timeout() {
-  run --worker "$(rw --load-ms 600000)" --timeout 1
+  run --profile rbee-v2 --worker "$(rw --dialect rbee-v2 --load-ms 600000)" --timeout 1
   expect_rc 1
   expect_out "Worker did not become ready within 1s"
   expect_out "try --timeout 60"
@@ -241,8 +242,8 @@ case_max_parallel_limits_workers_at_a_time() {
 case_matrix_with_a_failing_worker_exits_1_and_names_it() {
   cat >"$WORK/matrix.json" <<JSON
 {"workers": [
-  {"name": "v1 worker", "worker": "$(rw --inference-api v1)", "max_tokens": 4},
-  {"name": "nested heartbeats", "worker": "$(rw --heartbeat-shape nested)", "prompt": "Hello"},
+  {"name": "v1 worker", "worker": "$(rw --inference-api v1)", "profile": "rbee-v1", "max_tokens": 4},
+  {"name": "v2 worker, nested heartbeats", "worker": "$(rw --dialect rbee-v2 --heartbeat-shape nested)", "profile": "rbee-v2", "prompt": "Hello"},
   {"name": "broken worker", "worker": "sh -c 'echo cannot load >&2; exit 5'", "timeout": 5}
 ]}
 JSON

@@ -21,6 +21,12 @@ asio::awaitable<bool> send_event(hivetest::http::BodyWriter& out, std::string_vi
   co_return co_await out.write(event);
 }
 
+asio::awaitable<bool> send_events(hivetest::http::BodyWriter& out, std::vector<std::string> events) {
+  for (std::size_t i = 0; i < events.size(); ++i)
+    if (!co_await send_event(out, events[i])) co_return false;
+  co_return true;
+}
+
 asio::awaitable<bool> send_done(hivetest::http::BodyWriter& out) {
   co_return co_await out.write("data: [DONE]\n\n");
 }

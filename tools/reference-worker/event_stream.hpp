@@ -2,7 +2,9 @@
 #pragma once
 
 #include <chrono>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include <asio/awaitable.hpp>
 
@@ -13,7 +15,9 @@ namespace reference_worker {
 
 // One `data: <json>` event; false once the client has gone.
 asio::awaitable<bool> send_event(hivetest::http::BodyWriter& out, std::string_view json);
-// The `data: [DONE]` that ends every stream of the protocol.
+// Several events, one after the other; false once the client has gone.
+asio::awaitable<bool> send_events(hivetest::http::BodyWriter& out, std::vector<std::string> events);
+// The `data: [DONE]` that ends the streams of most dialects.
 asio::awaitable<bool> send_done(hivetest::http::BodyWriter& out);
 
 // Waits until `at` or until `shutdown` is set; false when shutting down.

@@ -28,9 +28,10 @@ constexpr std::size_t logged_body_limit = 200;
 
 std::string heartbeat_payload(const Worker& w) {
   if (w.opts.heartbeat_shape == HeartbeatShape::nested) {
-    return fmt::format(R"({{"worker":{{"id":"{}","model_id":"{}","port":{},"status":"{}"}},"timestamp":"{}"}})",
-                       json_escape(w.opts.worker_id), json_escape(w.opts.model_ref), w.opts.port,
-                       w.loading.loaded() ? "idle" : "loading", rfc3339_now());
+    return fmt::format(
+        R"({{"worker":{{"id":"{}","model_id":"{}","device":{},"port":{},"status":"{}","implementation":"reference-worker","version":"{}"}},"timestamp":"{}"}})",
+        json_escape(w.opts.worker_id), json_escape(w.opts.model_ref), w.opts.device, w.opts.port,
+        w.listening && w.loading.loaded() ? "ready" : "starting", HIVETEST_VERSION, rfc3339_now());
   }
   return fmt::format(R"({{"worker_id":"{}","timestamp":"{}","health_status":"healthy"}})",
                      json_escape(w.opts.worker_id), rfc3339_now());
@@ -58,6 +59,10 @@ asio::awaitable<bool> before_first_heartbeat(Worker& w) {
 }  // namespace
 
 asio::awaitable<void> send_heartbeats(Worker& w) {
+  if (!is_rbee(w.opts.dialect)) {
+    co_await w.shutdown.wait();  // no hive to send them to; or until cancelled
+    co_return;
+  }
   if (!co_await before_first_heartbeat(w)) co_return;
   const auto interval = std::chrono::milliseconds(w.opts.heartbeat_interval_ms);
   const std::string target = w.hive.base_path + w.opts.heartbeat_path;

@@ -9,11 +9,12 @@
 
 namespace reference_worker {
 
-// The payload in the configured shape (SPEC.md §2).
+// The payload in the configured shape (SPEC.md §2): flat, or nested as rbee (v3) has it.
 std::string heartbeat_payload(const Worker& w);
 
 // Never returns on its own: a hive that is down or answers an error is logged, and the
-// next heartbeat goes at the next interval. Ends when cancelled.
+// next heartbeat goes at the next interval. Ends when cancelled. The dialects without a
+// hive (llama-server, openai) send none and only wait.
 asio::awaitable<void> send_heartbeats(Worker& w);
 
 }  // namespace reference_worker

@@ -1,14 +1,16 @@
-// The body of POST /v1/inference, validated.
+// The body of rbee's inference requests (POST /v1/inference, POST /v1/jobs), validated.
 #pragma once
 
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "parsed.hpp"
+
 namespace reference_worker {
 
+// One answer to generate, whichever dialect asked for it.
 struct InferenceRequest {
   std::string job_id;  // "" when the client sent none; the worker then names the job
   std::string prompt;
@@ -18,16 +20,17 @@ struct InferenceRequest {
   std::vector<std::string> stop;
 };
 
-struct InferenceParse {
-  std::optional<InferenceRequest> request;
-  std::string error;  // names the offending field, for the 400 answer
-};
+using InferenceParse = Parsed<InferenceRequest>;
 
-// A JSON object with a non-empty string "prompt"; optional "job_id" (1..128 characters
-// of A-Z a-z 0-9 . _ : -, since it becomes part of a URL path), "max_tokens" (integer
-// 1..2048), "temperature" (number 0..2), "seed" (unsigned integer), "stop" (a string or
-// an array of up to 8 strings, each 1..256 bytes). Other fields are ignored, as real
-// workers ignore sampling options they do not know.
+// rbee-v1 and rbee-v2: a JSON object with a non-empty string "prompt"; optional "job_id"
+// (1..128 characters of A-Z a-z 0-9 . _ : -, since it becomes part of a URL path),
+// "max_tokens" (integer 1..2048), "temperature" (number 0..2), "seed" (unsigned
+// integer), "stop" (a string or an array of up to 8 strings, each 1..256 bytes). Other
+// fields are ignored, as real workers ignore sampling options they do not know.
 InferenceParse parse_inference_request(std::string_view body);
+
+// rbee (v3): the same fields without "job_id" (the worker names every job), and
+// "operation" must be "infer"; "hive_id", "model", "top_p" and "top_k" are ignored.
+InferenceParse parse_job_request(std::string_view body);
 
 }  // namespace reference_worker

@@ -1,4 +1,4 @@
-// reference-worker: a stand-in LLM worker that speaks the rbee worker protocol, for hivetest to test by default.
+// reference-worker: a stand-in LLM worker that speaks the rbee, llama-server and OpenAI worker protocols, for hivetest to test.
 #include <csignal>
 #include <cstdio>
 #include <memory>
@@ -14,6 +14,7 @@
 #include <asio/redirect_error.hpp>
 #include <asio/signal_set.hpp>
 #include <asio/use_awaitable.hpp>
+#include <fmt/format.h>
 
 #include "fault.hpp"
 #include "grandchild.hpp"
@@ -47,19 +48,6 @@ asio::awaitable<void> until_signal(asio::signal_set& signals, Worker& w) {
   }
 }
 
-// Runs until SIGTERM or SIGINT; then every wait of the worker ends and the server stops,
-// which leaves the io_context with nothing to do. Without a server (the never-ready
-// fault) there is nothing to load either.
-asio::awaitable<void> run(Worker& w, hivetest::http::Server* server) {
-  asio::signal_set signals(w.ex, SIGINT, SIGTERM);
-  if (server)
-    co_await (until_signal(signals, w) || (send_heartbeats(w) && w.loading.run(w.log)));
-  else
-    co_await (until_signal(signals, w) || send_heartbeats(w));
-  w.shutdown.set();
-  if (server) server->stop();
-}
-
 // The faults that start other processes, before this one has any thread or socket.
 void start_grandchildren(const Options& opts, Log& log) {
   for (Fault f : {Fault::fork_grandchild, Fault::setsid_grandchild}) {
@@ -86,16 +74,84 @@ void close_pipes(Log& log) {
   ::close(null);
 }
 
+// What the worker serves with: the server once its port is open, the log-flood fault's thread.
+struct Serving {
+  std::unique_ptr<hivetest::http::Server> server;
+  std::unique_ptr<LogFlood> flood;
+};
+
+std::string listening_note(const Options& o) {
+  if (is_rbee(o.dialect))
+    return fmt::format("worker {}, backend {}, device {}, dialect {}, {}", o.worker_id, o.backend, o.device,
+                       dialect_name(o.dialect),
+                       o.local_mode ? "local mode: no token needed" : "bearer token required on /v1/*");
+  return fmt::format("dialect {}, model {}{}", dialect_name(o.dialect), o.model_ref,
+                     o.api_key.empty() ? "" : ", api key required on /v1/*");
+}
+
+// Opens the port, unless the never-ready fault keeps it shut, then starts the faults that
+// strike once the worker listens. False when the port cannot be opened.
+bool open_port(Worker& w, Serving& s) {
+  if (w.opts.faults.has(Fault::never_ready)) {
+    w.log("fault never-ready: not opening port {}{}", w.opts.port, is_rbee(w.opts.dialect) ? ", only sending heartbeats" : "");
+  } else {
+    hivetest::http::ServerOptions server_opts;
+    server_opts.max_connections = 64;  // a test worker; more clients than this are a bug in the test
+    std::error_code ec;
+    s.server = hivetest::http::Server::listen(w.ex, w.opts.host, w.opts.port, make_handler(w), server_opts, ec);
+    if (!s.server) {
+      w.log("cannot listen on {}:{}: {}", w.opts.host, w.opts.port, ec.message());
+      return false;
+    }
+    w.opts.port = s.server->port();  // --port 0 picked one; heartbeats report the real one
+    w.listening = true;
+    w.log("listening on {}:{} ({})", w.opts.host, w.opts.port, listening_note(w.opts));
+  }
+  if (w.opts.faults.has(Fault::close_pipes)) close_pipes(w.log);
+  if (w.opts.faults.has(Fault::log_flood)) s.flood = LogFlood::start(w.log);
+  return true;
+}
+
+// rbee (v3) loads the model before it opens its port, so that answering at all means
+// ready; the load ends early on SIGTERM or SIGINT. False when it is not to listen.
+asio::awaitable<bool> load_first(Worker& w, asio::signal_set& signals, Serving& s, int& exit_code) {
+  w.loading.begin();
+  co_await (until_signal(signals, w) || w.loading.run(w.log));
+  if (!w.loading.loaded()) co_return false;
+  if (open_port(w, s)) co_return true;
+  exit_code = 1;
+  co_return false;
+}
+
+// Runs until SIGTERM or SIGINT; then every wait of the worker ends and the server stops,
+// which leaves the io_context with nothing to do. The dialects that listen first load
+// while serving; without a server (the never-ready fault) there is nothing to load.
+asio::awaitable<void> run(Worker& w, Serving& s, int& exit_code) {
+  asio::signal_set signals(w.ex, SIGINT, SIGTERM);
+  bool serve = true;
+  if (loads_before_listening(w.opts.dialect)) serve = co_await load_first(w, signals, s, exit_code);
+  if (serve && s.server)
+    co_await (until_signal(signals, w) || (send_heartbeats(w) && w.loading.run(w.log)));
+  else if (serve)
+    co_await (until_signal(signals, w) || send_heartbeats(w));
+  w.shutdown.set();
+  if (s.server) s.server->stop();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   Options opts;
   if (auto exit_code = parse_options(argc, argv, opts)) return *exit_code;
   std::string error;
-  auto hive = parse_hive_url(opts.hive_url, error);
-  if (!hive) {
-    std::fprintf(stderr, "reference-worker: %s\n", error.c_str());
-    return 2;
+  HiveUrl hive;
+  if (is_rbee(opts.dialect)) {
+    auto parsed = parse_hive_url(opts.hive_url, error);
+    if (!parsed) {
+      std::fprintf(stderr, "reference-worker: %s\n", error.c_str());
+      return 2;
+    }
+    hive = std::move(*parsed);
   }
 
   Log log;
@@ -118,33 +174,17 @@ int main(int argc, char** argv) {
         model->info.vocab_size);
 
   asio::io_context io;
-  Worker w(io.get_executor(), std::move(opts), std::move(*hive), std::move(*model), log);
-  hivetest::http::ServerOptions server_opts;
-  server_opts.max_connections = 64;  // a test worker; more clients than this are a bug in the test
-  std::unique_ptr<hivetest::http::Server> server;
-  if (w.opts.faults.has(Fault::never_ready)) {
-    log("fault never-ready: not opening port {}, only sending heartbeats", w.opts.port);
-  } else {
-    std::error_code ec;
-    server = hivetest::http::Server::listen(io.get_executor(), "127.0.0.1", w.opts.port, make_handler(w),
-                                            server_opts, ec);
-    if (!server) {
-      log("cannot listen on 127.0.0.1:{}: {}", w.opts.port, ec.message());
-      return 1;
-    }
-    w.opts.port = server->port();  // --port 0 picked one; heartbeats report the real one
-    w.loading.begin();
-    log("listening on 127.0.0.1:{} (worker {}, backend {}, device {}, inference api {}, {})", w.opts.port,
-        w.opts.worker_id, w.opts.backend, w.opts.device, w.opts.inference_api == InferenceApi::v1 ? "v1" : "v2",
-        w.opts.local_mode ? "local mode: no token needed" : "bearer token required on /v1/*");
+  Worker w(io.get_executor(), std::move(opts), std::move(hive), std::move(*model), log);
+  Serving serving;
+  if (!loads_before_listening(w.opts.dialect)) {
+    if (!open_port(w, serving)) return 1;
+    if (serving.server) w.loading.begin();
   }
-  if (w.opts.faults.has(Fault::close_pipes)) close_pipes(log);
-  std::unique_ptr<LogFlood> flood;
-  if (w.opts.faults.has(Fault::log_flood)) flood = LogFlood::start(log);
-
-  asio::co_spawn(io, run(w, server.get()), asio::detached);
+  int exit_code = 0;
+  asio::co_spawn(io, run(w, serving, exit_code), asio::detached);
   io.run();
-  if (flood) log("fault log-flood: {} bytes written to stdout and stderr", flood->stop(std::chrono::seconds(1)));
+  if (serving.flood)
+    log("fault log-flood: {} bytes written to stdout and stderr", serving.flood->stop(std::chrono::seconds(1)));
   log("stopped");
-  return 0;
+  return exit_code;
 }

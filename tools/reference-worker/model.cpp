@@ -69,14 +69,18 @@ Vocabulary Vocabulary::from_model(const hivetest::gguf::Model& model) {
     // Every token ends up inside a JSON string: it must be valid UTF-8 on its own.
     if (!simdjson::validate_utf8(token.data(), token.size())) continue;
     std::string text = display_text(token);
-    if (!text.empty()) v.texts_.push_back(std::move(text));
+    if (text.empty()) continue;
+    v.texts_.push_back(std::move(text));
+    v.ids_.push_back(static_cast<uint32_t>(id));
   }
   if (v.texts_.empty()) {
     // A GGUF without a tokenizer can still be served; its answers are just less model-like.
     v.built_in_ = true;
     for (const char* word : {"The", " model", " has", " no", " vocabulary", ",", " so", " these", " words", " stand",
-                             " in", " for", " its", " tokens", "."})
+                             " in", " for", " its", " tokens", "."}) {
+      v.ids_.push_back(static_cast<uint32_t>(v.texts_.size()));
       v.texts_.emplace_back(word);
+    }
   }
   return v;
 }
@@ -104,7 +108,19 @@ TokenSampler::TokenSampler(const Vocabulary& vocabulary, std::string_view prompt
 }
 
 const std::string& TokenSampler::next() {
-  return vocabulary_[splitmix64(state_) % vocabulary_.size()];
+  last_ = splitmix64(state_) % vocabulary_.size();
+  return vocabulary_[last_];
+}
+
+int prompt_token_count(std::string_view prompt) {
+  int words = 0;
+  bool in_word = false;
+  for (char c : prompt) {
+    bool space = c == ' ' || c == '\n' || c == '\t' || c == '\r';
+    if (!space && !in_word) ++words;
+    in_word = !space;
+  }
+  return words > 0 ? words : 1;
 }
 
 }  // namespace reference_worker

@@ -22,10 +22,13 @@ class Vocabulary {
 
   std::size_t size() const { return texts_.size(); }
   const std::string& operator[](std::size_t i) const { return texts_[i]; }
+  // The token's number in the model's vocabulary (for the built-in words: their position).
+  uint32_t id(std::size_t i) const { return ids_[i]; }
   bool built_in() const { return built_in_; }  // the model had no usable tokens
 
  private:
   std::vector<std::string> texts_;
+  std::vector<uint32_t> ids_;
   bool built_in_ = false;
 };
 
@@ -47,10 +50,16 @@ class TokenSampler {
  public:
   TokenSampler(const Vocabulary& vocabulary, std::string_view prompt, uint64_t seed, double temperature);
   const std::string& next();
+  uint32_t last_id() const { return vocabulary_.id(last_); }  // of the token next() returned
 
  private:
   const Vocabulary& vocabulary_;
   uint64_t state_;
+  std::size_t last_ = 0;
 };
+
+// How many tokens a prompt counts as in usage figures: this worker has no tokenizer, so
+// one per word (a run of non-space bytes), and at least one.
+int prompt_token_count(std::string_view prompt);
 
 }  // namespace reference_worker

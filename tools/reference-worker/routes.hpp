@@ -1,4 +1,4 @@
-// The worker's HTTP endpoints (SPEC.md §2), behind the bearer-token check and the request log.
+// The worker's HTTP endpoints in the dialect it speaks, behind the checks every dialect makes and the request log.
 #pragma once
 
 #include "hivetest/http/server.hpp"

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <ctime>
 #include <utility>
 
 #include <asio/any_io_executor.hpp>
@@ -36,7 +37,9 @@ struct Worker {
   PendingJobs jobs{64};
   hivetest::Event shutdown;  // set once on SIGTERM/SIGINT: every wait ends early
   uint64_t jobs_named = 0;   // for ids of jobs that came without one
-  bool said_ready = false;   // /v1/ready has answered ready:true
+  int64_t created = std::time(nullptr);  // Unix seconds: when the model was "created", in /v1/models
+  bool said_ready = false;   // /v1/ready said ready:true (rbee-v1/v2), else /health or /v1/models answered 200
+  bool listening = false;    // the port is open
 };
 
 }  // namespace reference_worker

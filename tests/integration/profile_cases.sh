@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# Profile cases: each worker kind end to end against the reference worker speaking its dialect,
+# profile files, a wrong profile said at once, attaching to a running worker, and shards.
+# Usage: HIVETEST=… REFERENCE_WORKER=… TINY_MODEL=… SOURCE_ROOT=… profile_cases.sh CASE
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+: "${SOURCE_ROOT:?}"
+
+# A wrong profile fails long before the readiness deadline: this many ms at most, against --timeout 30.
+WRONG_PROFILE_BOUND_MS=6000
+
+# Runs hivetest with profile $1 against the reference worker in dialect $2 (further words: hivetest's options).
+run_dialect() {
+  local profile=$1 dialect=$2
+  shift 2
+  run --profile "$profile" --worker "$(rw --dialect "$dialect" --model-ref "$MARK")" "$@"
+  echo "profile $profile, dialect $dialect: exit status $rc after $elapsed_ms ms"
+}
+
+expect_wrong_profile_named() {
+  expect_rc 1
+  expect_out "try --profile $1"
+  (( elapsed_ms < WRONG_PROFILE_BOUND_MS )) || fail "took $elapsed_ms ms; a wrong profile must not wait for the 30 s deadline"
+}
+
+case_list_profiles_names_every_kind() {
+  "$HIVETEST" --list-profiles >"$WORK/out" 2>&1; rc=$?
+  expect_rc 0
+  for name in rbee rbee-v1 rbee-v2 llama-server openai; do
+    grep -qx "$name" "$WORK/out" || fail "--list-profiles lacks $name"
+  done
+  expect_out "starts: WORKER -m {model} --port {port} --host {host}"
+  expect_out "chat-completions POST /v1/chat/completions"
+}
+
+case_each_rbee_version_passes_with_its_profile() {
+  for v in rbee rbee-v1 rbee-v2; do
+    run --profile "$v" --worker "$(rw --dialect "$v")"
+    expect_rc 0
+    expect_out "ALL TESTS PASSED"
+    expect_out "Inference streamed 50 tokens"
+    expect_nothing_left
+  done
+  run --profile rbee --worker "$(rw --dialect rbee)"
+  expect_out "nested heartbeat"
+  expect_out "/v1/worker-heartbeat"
+  expect_out "Loading progress test skipped"
+}
+
+case_rbee_v2_profile_against_an_rbee_worker_names_rbee() {
+  run --profile rbee-v2 --worker "$(rw --dialect rbee)" --timeout 30
+  expect_wrong_profile_named rbee
+  expect_out "/v1/ready answered 404"
+  expect_nothing_left
+}
+
+case_rbee_profile_against_an_rbee_v2_worker_names_rbee_v2() {
+  run --profile rbee --worker "$(rw --dialect rbee-v2)" --timeout 30 --heartbeat-timeout 30
+  expect_wrong_profile_named rbee-v2
+  expect_out "a flat heartbeat at /v1/heartbeat"
+  expect_nothing_left
+}
+
+case_rbee_profile_against_a_llama_server_worker_names_llama_server() {
+  run --profile rbee --worker "$(rw --dialect llama-server)" --timeout 30
+  expect_wrong_profile_named llama-server
+  expect_out "Worker exited before it was ready"
+  expect_nothing_left
+}
+
+case_llama_server_profile_passes() {
+  for profile in llama-server "$SOURCE_ROOT/docs/profiles/llama-server.json"; do
+    run_dialect "$profile" llama-server
+    expect_rc 0
+    expect_out "ALL TESTS PASSED"
+    expect_out "Completion streamed 50 tokens"
+    expect_out "Chat-completions streamed 50 tokens"
+    expect_out "llama-server sends no heartbeats"
+    expect_out "Model list names $MARK"
+    expect_nothing_left
+  done
+}
+
+case_openai_profile_passes_with_placeholders() {
+  for profile in openai "$SOURCE_ROOT/docs/profiles/openai.json"; do
+    run --profile "$profile" --worker "$(rw --dialect openai --model-ref "$MARK") --model {model} --port {port}"
+    echo "profile $profile: exit status $rc"
+    expect_rc 0
+    expect_out "ALL TESTS PASSED"
+    expect_out "Chat-completions streamed 50 tokens"
+    expect_out "Completions streamed 50 tokens"
+    expect_nothing_left
+  done
+}
+
+case_openai_profile_takes_a_model_id_and_an_api_key() {
+  MODEL=org/some-model-id
+  run --profile openai --api-key sesame \
+      --worker "$(rw --dialect openai --model "$TINY_MODEL" --model-ref "$MARK" --api-key sesame) --port {port}"
+  expect_rc 0
+  expect_out "Model check skipped: org/some-model-id names no file"
+  expect_out "ALL TESTS PASSED"
+  expect_nothing_left
+  run --profile openai --worker "$(rw --dialect openai --model "$TINY_MODEL" --model-ref "$MARK" --api-key sesame) --port {port}" --timeout 30
+  expect_rc 1
+  expect_out "401"
+  expect_out "--api-key"
+  (( elapsed_ms < WRONG_PROFILE_BOUND_MS )) || fail "a missing key took $elapsed_ms ms to be said"
+  expect_nothing_left
+}
+
+case_attach_tests_a_running_worker_and_leaves_it_running() {
+  coproc WORKER { exec "$REFERENCE_WORKER" --dialect openai --model "$TINY_MODEL" --model-ref "$MARK" --port 0 2>&1; }
+  local worker_pid=$WORKER_PID line port=""
+  while IFS= read -r -t 10 line <&"${WORKER[0]}"; do
+    if [[ $line =~ listening\ on\ 127\.0\.0\.1:([0-9]+) ]]; then port=${BASH_REMATCH[1]}; break; fi
+  done
+  [[ -n $port ]] || fail "the worker did not say its port"
+  "$HIVETEST" --no-color --attach "http://127.0.0.1:$port" --profile openai --hive-port auto >"$WORK/out" 2>&1; rc=$?
+  expect_rc 0
+  expect_out "Attached to the worker at http://127.0.0.1:$port"
+  expect_out "Model check skipped"
+  kill -0 "$worker_pid" 2>/dev/null || fail "the attached worker did not survive the run"
+  kill "$worker_pid"
+}
+
+case_bad_profile_file_names_the_line_and_field() {
+  printf '{\n  "name": "broken",\n  "arguments": "--port {port}",\n  "readiness": []\n}\n' >"$WORK/broken.json"
+  run --profile "$WORK/broken.json"
+  expect_rc 2
+  expect_out "$WORK/broken.json:3: arguments: expected a list of strings"
+  printf '{\n  "name": "broken",\n  "arguments": []\n  "readiness": []\n}\n' >"$WORK/syntax.json"
+  run --profile "$WORK/syntax.json"
+  expect_rc 2
+  expect_out "$WORK/syntax.json:4:"
+  run --profile no-such-kind
+  expect_rc 2
+  expect_out "unknown worker kind 'no-such-kind'"
+}
+
+case_shards_cover_a_matrix_once() {
+  cat >"$WORK/matrix.json" <<JSON
+[
+  {"name": "alpha", "worker": "$(rw --dialect rbee)", "max_tokens": 3},
+  {"name": "beta", "worker": "$(rw --dialect rbee-v2)", "profile": "rbee-v2", "max_tokens": 3},
+  {"name": "gamma", "worker": "$(rw --dialect llama-server --model-ref "$MARK")", "profile": "llama-server", "max_tokens": 3},
+  {"name": "delta", "worker": "$(rw --dialect openai --model-ref "$MARK") --model {model} --port {port}", "profile": "openai", "max_tokens": 3}
+]
+JSON
+  for k in 1 2; do
+    "$HIVETEST" --port auto --hive-port auto --model "$MODEL" --model-ref "$MARK" --matrix "$WORK/matrix.json" \
+      --shard "$k/2" --format json >"$WORK/shard$k.json" 2>"$WORK/out"; rc=$?
+    expect_rc 0
+  done
+  python3 - "$WORK/shard1.json" "$WORK/shard2.json" <<'PY' || fail "the shards do not cover the matrix once"
+import json, sys
+labels = [w["label"] for f in sys.argv[1:] for w in json.load(open(f))["workers"]]
+print("labels:", labels)
+assert sorted(labels) == ["alpha", "beta", "delta", "gamma"], labels
+PY
+  "$HIVETEST" --matrix "$WORK/matrix.json" --shard 3/2 >"$WORK/out" 2>&1; rc=$?
+  expect_rc 2
+  expect_out "--shard: '3/2' is not K/N"
+}

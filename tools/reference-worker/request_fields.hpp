@@ -1,0 +1,37 @@
+// What every dialect's request body is read with: the JSON object, the prompt and the sampling options.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include <simdjson.h>
+
+namespace reference_worker {
+
+struct InferenceRequest;
+
+// The reason a field was refused; empty `error` when it was fine.
+struct FieldError {
+  std::string field;
+  std::string error;
+  explicit operator bool() const { return !error.empty(); }
+};
+
+// The body as a JSON object. The object lives in a parser shared by all requests: it is
+// valid until the next call, which is fine on this single thread as long as it is read
+// without waiting in between.
+FieldError parse_body(std::string_view body, simdjson::dom::object& out);
+
+// `key`: a non-empty string, required.
+FieldError read_prompt(simdjson::dom::object obj, std::string_view key, std::string& out);
+// `key`, if present: an integer from 1 to max_token_limit; left alone when absent.
+FieldError read_token_limit(simdjson::dom::object obj, std::string_view key, int& out);
+// temperature (number 0..2), seed (unsigned integer) and stop (a string or an array of up
+// to 8 strings, each 1..256 bytes), each if present and not null.
+FieldError read_sampling(simdjson::dom::object obj, InferenceRequest& out);
+// `key`, if present and not null: true or false.
+FieldError read_bool(simdjson::dom::object obj, std::string_view key, bool& out);
+
+inline constexpr int max_token_limit = 2048;
+
+}  // namespace reference_worker
