@@ -113,6 +113,7 @@ Endpoint Session::endpoint() const {
       {"max_tokens", std::to_string(cfg.max_tokens)},
       {"temperature", fmt::format("{}", cfg.temperature)},
       {"model_id", json(model_id.empty() ? model_file_name(cfg.model) : model_id)},
+      {"model", json(cfg.model)},
       {"model_ref", json(model_ref(cfg))},
       {"worker_id", json(result.worker_id)},
       {"job_id", json(fmt::format("hivetest-job-{}", result.worker_port))},

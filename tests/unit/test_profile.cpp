@@ -73,6 +73,17 @@ TEST_CASE("each file of docs/profiles reads as its built-in") {
   }
 }
 
+TEST_CASE("the worked example files of docs/profiles/examples read") {
+  for (const char* name : {"vllm", "tgi", "ollama"}) {
+    std::string path = std::string(HIVETEST_SOURCE_DIR) + "/docs/profiles/examples/" + name + ".json";
+    std::string error;
+    auto p = read_profile_file(path, error);
+    REQUIRE_MESSAGE(p.has_value(), error);
+    CHECK(p->name == name);
+    CHECK_FALSE(p->model_is_file);
+  }
+}
+
 TEST_CASE("a wrong type names the file, the line and the field") {
   auto e = error_of("{\n\"name\": \"x\",\n\"arguments\": \"--port\"\n}");
   CHECK(e == "p.json:3: arguments: expected a list of strings (got a string)");
