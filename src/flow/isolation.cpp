@@ -179,7 +179,7 @@ asio::awaitable<bool> wait_ready(Session& s) {
     // Awaited on its own line: g++ 12 mishandles temporaries around a co_await inside a call.
     std::string hint = "the worker wants a key: pass --api-key KEY";
     if (ready.status != 401 && ready.status != 403) hint = co_await kind_hint(s, "check --profile (hivetest --list-profiles)");
-    co_return s.fail(Step::ready, "ready", fmt::format("Worker does not answer as a {} worker: {}", name, ready.why),
+    co_return s.fail(Step::ready, "ready", fmt::format("Worker does not answer as the {} profile expects: {}", name, ready.why),
                      fmt::format("the {} profile's readiness endpoints", name), ready.why, hint);
   }
   if (ready.state != Readiness::State::ready)

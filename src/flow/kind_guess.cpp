@@ -60,7 +60,7 @@ std::string guess_kind_from_log(const std::vector<process::LogLine>& log, const 
 }
 
 std::string wrong_profile_hint(const std::string& kind) {
-  return fmt::format("this looks like a {} worker: try --profile {}", kind, kind);
+  return fmt::format("its answers fit the {} profile: try --profile {}", kind, kind);
 }
 
 }  // namespace hivetest::flow

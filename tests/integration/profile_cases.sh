@@ -17,9 +17,22 @@ run_dialect() {
 }
 
 expect_wrong_profile_named() {
+  echo "failed after $elapsed_ms ms with exit status $rc"
   expect_rc 1
   expect_out "try --profile $1"
   (( elapsed_ms < WRONG_PROFILE_BOUND_MS )) || fail "took $elapsed_ms ms; a wrong profile must not wait for the 30 s deadline"
+}
+
+# Starts a reference worker in the openai dialect on a free port, not under hivetest; sets
+# WORKER_PID and WORKER_PORT. The case kills it.
+start_openai_worker() {
+  coproc WORKER { exec "$REFERENCE_WORKER" --dialect openai --model "$TINY_MODEL" --model-ref "$MARK" --port 0 2>&1; }
+  local line
+  WORKER_PORT=""
+  while IFS= read -r -t 10 line <&"${WORKER[0]}"; do
+    if [[ $line =~ listening\ on\ 127\.0\.0\.1:([0-9]+) ]]; then WORKER_PORT=${BASH_REMATCH[1]}; break; fi
+  done
+  [[ -n $WORKER_PORT ]] || fail "the worker did not say its port"
 }
 
 case_list_profiles_names_every_kind() {
@@ -41,8 +54,8 @@ case_each_rbee_version_passes_with_its_profile() {
     expect_nothing_left
   done
   run --profile rbee --worker "$(rw --dialect rbee)"
-  expect_out "nested heartbeat"
-  expect_out "/v1/worker-heartbeat"
+  expect_out "Heartbeat #1 from worker test-worker-"
+  expect_out "(/v1/worker-heartbeat)"
   expect_out "Loading progress test skipped"
 }
 
@@ -109,18 +122,37 @@ case_openai_profile_takes_a_model_id_and_an_api_key() {
 }
 
 case_attach_tests_a_running_worker_and_leaves_it_running() {
-  coproc WORKER { exec "$REFERENCE_WORKER" --dialect openai --model "$TINY_MODEL" --model-ref "$MARK" --port 0 2>&1; }
-  local worker_pid=$WORKER_PID line port=""
-  while IFS= read -r -t 10 line <&"${WORKER[0]}"; do
-    if [[ $line =~ listening\ on\ 127\.0\.0\.1:([0-9]+) ]]; then port=${BASH_REMATCH[1]}; break; fi
-  done
-  [[ -n $port ]] || fail "the worker did not say its port"
+  start_openai_worker
+  local worker_pid=$WORKER_PID port=$WORKER_PORT
   "$HIVETEST" --no-color --attach "http://127.0.0.1:$port" --profile openai --hive-port auto >"$WORK/out" 2>&1; rc=$?
   expect_rc 0
   expect_out "Attached to the worker at http://127.0.0.1:$port"
   expect_out "Model check skipped"
   kill -0 "$worker_pid" 2>/dev/null || fail "the attached worker did not survive the run"
   kill "$worker_pid"
+}
+
+# The official openai package reads the reference worker's OpenAI streams as a user's
+# program would: the dialect hivetest's openai profile is tested against is the real one.
+case_openai_package_reads_the_reference_worker() {
+  [[ -d $CLIENTS/node_modules/openai ]] || fail "the openai package is not installed in $CLIENTS (tools/install-deps installs it)"
+  start_openai_worker
+  local worker_pid=$WORKER_PID port=$WORKER_PORT
+  node "$CLIENTS/openai_stream.mjs" "http://127.0.0.1:$port/v1" 7 >"$WORK/out" 2>&1; rc=$?
+  kill "$worker_pid"
+  cat "$WORK/out"
+  expect_rc 0
+  python3 - "$WORK/out" "$MARK" <<'PY' || fail "the openai package read something else than expected"
+import json, sys
+r = json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])
+assert r["model"] == sys.argv[2], r["model"]
+chat = r["chat"]
+assert len(chat["ids"]) == 1, chat["ids"]
+assert chat["pieces"] == 7 and chat["finish"] == "length", chat
+assert chat["usage"]["completion_tokens"] == 7, chat["usage"]
+assert r["completion"] == {"pieces": 7, "finish": "length"}, r["completion"]
+assert r["unknown_model"] == 404, r["unknown_model"]
+PY
 }
 
 case_bad_profile_file_names_the_line_and_field() {
@@ -161,3 +193,5 @@ PY
   expect_rc 2
   expect_out "--shard: '3/2' is not K/N"
 }
+
+run_case "$@"

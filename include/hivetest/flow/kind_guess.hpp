@@ -19,7 +19,7 @@ asio::awaitable<std::string> guess_kind(const Endpoint& w);
 // The first built-in profile, other than `current`, whose signs stand in the log; "" when none.
 std::string guess_kind_from_log(const std::vector<process::LogLine>& log, const std::string& current);
 
-// The hint for a wrong profile: "this looks like a llama-server worker: try --profile llama-server".
+// The hint for a wrong profile: "its answers fit the llama-server profile: try --profile llama-server".
 std::string wrong_profile_hint(const std::string& kind);
 
 }  // namespace hivetest::flow
