@@ -191,6 +191,31 @@ case_bad_usage_gives_2() {
     eval "\"\$HIVETEST\" $args" >"$WORK/out" 2>&1; rc=$?
     [[ $rc == 2 ]] || fail "'$args' gave exit $rc, expected 2"
   done
+  # Each with the words that say what is wrong.
+  local -A said=(
+    ["--attach ftp://host:1"]="--attach: 'ftp://host:1' is not an http:// URL"
+    ["--attach http://127.0.0.1"]="needs a port"
+    ["--attach http://127.0.0.1:1 --worker x"]="--attach and --worker: give one or the other"
+    ["--attach http://127.0.0.1:1 --workers 2"]="--attach and --workers"
+    ["--shard 1/2"]="--shard needs --matrix"
+    ["--hive-bind nowhere"]="--hive-bind: 'nowhere' is not an IP address"
+    ["--profile /no/such/profile.json"]="--profile: /no/such/profile.json: cannot read it"
+  )
+  local args
+  for args in "${!said[@]}"; do
+    eval "\"\$HIVETEST\" $args" >"$WORK/out" 2>&1; rc=$?
+    [[ $rc == 2 ]] || fail "'$args' gave exit $rc, expected 2"
+    expect_out "${said[$args]}"
+  done
+}
+
+case_hive_bind_wider_warns_and_serves() {
+  run --hive-bind 0.0.0.0
+  expect_rc 0
+  expect_out "hivetest: warning: --hive-bind 0.0.0.0: the mock hive is reachable from other hosts"
+  expect_out "Mock hive server started on 0.0.0.0:"
+  expect_out "Heartbeat #1 from worker"
+  expect_nothing_left
 }
 
 case_help_and_version() {
