@@ -1,6 +1,7 @@
 // The command line of SPEC.md §3, turned into the flow's configuration.
 #include "hivetest/cli/options.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -13,6 +14,7 @@
 
 #include "hivetest/cli/matrix.hpp"
 #include "hivetest/cli/shard.hpp"
+#include "hivetest/flow/checks.hpp"
 #include "hivetest/process/child.hpp"
 #include "hivetest/version.hpp"
 
@@ -85,7 +87,7 @@ void print_profiles() {
     if (p.progress) checks.push_back("loading-progress " + p.progress->path);
     if (p.models) checks.push_back("models " + p.models->path);
     for (const auto& st : p.streams) checks.push_back(st.name + " " + st.method + " " + st.path);
-    if (!p.invalid_requests.empty()) checks.push_back(fmt::format("invalid-requests ({})", p.invalid_requests.size()));
+    if (!p.invalid_requests.empty()) checks.push_back(fmt::format("client-errors-are-4xx ({})", p.invalid_requests.size()));
     fmt::print("  checks: {}\n", fmt::join(checks, ", "));
   }
 }
@@ -98,6 +100,8 @@ Parsed parse(int argc, char** argv) {
   Bundled bundled = find_bundled();
   std::string worker, port = "18081", hive_port = "19200", profile = "rbee", matrix, attach, shard;
   bool list_profiles = false;
+  std::vector<std::string> checks, skip_checks;
+  double heartbeat_interval = 0;
   double timeout = 30, heartbeat_timeout = 35, inference_timeout = 30, grace = 5, hive_head_timeout = 10;
   std::size_t workers = 1, max_parallel = 0;
   bool verbose = false, no_color = false;
@@ -136,6 +140,15 @@ Parsed parse(int argc, char** argv) {
   app.add_option("--attach", attach, "test the worker already running at http://HOST:PORT: no start, no stop");
   app.add_option("--hive-bind", o.plan.hive_bind, "address the mock hive listens on (wider than 127.0.0.1: reachable from other hosts)")
       ->capture_default_str();
+  app.add_option("--checks", checks, "run only these checks (comma-separated): " + flow::selectable_check_names())
+      ->delimiter(',');
+  app.add_option("--skip-check", skip_checks, "leave this check out (repeatable)");
+  app.add_flag("--strict", o.plan.strict, "a warning (e.g. a worker that dies by SIGTERM) fails the run");
+  app.add_option("--concurrency", f.concurrency, "streams at once in the concurrent-streams check")
+      ->capture_default_str()->check(CLI::Range(1, 64));
+  app.add_option("--heartbeat-interval", heartbeat_interval,
+                 "seconds between the worker's heartbeats, for heartbeat-cadence [default: the profile's, 30 for rbee]")
+      ->check(CLI::PositiveNumber);
   app.add_option("--shard", shard, "K/N: run the K-th of N shares of the workers (of a --matrix), for N CI jobs");
   app.add_option("--format", o.report.format, "what goes to stdout: human, tap or json")->capture_default_str();
   app.add_option("--tap-version", o.report.tap_version, "13 for TAP harnesses older than TAP 14 (prove 3.44)")
@@ -168,6 +181,17 @@ Parsed parse(int argc, char** argv) {
   std::string profile_error;
   f.profile = profile::load_profile(profile, profile_error);
   if (!f.profile) return usage_error("--profile: " + profile_error);
+  if (!checks.empty() && !skip_checks.empty()) return usage_error("--checks and --skip-check: give one or the other");
+  for (const auto& name : checks.empty() ? skip_checks : checks)
+    if (!flow::find_check(name))
+      return usage_error(fmt::format("unknown check '{}' (known: {})", name, flow::selectable_check_names()));
+  for (const auto& info : flow::check_catalog()) {
+    if (!info.selectable) continue;
+    bool listed = std::find(checks.begin(), checks.end(), info.name) != checks.end();
+    bool skipped = std::find(skip_checks.begin(), skip_checks.end(), info.name) != skip_checks.end();
+    if (skipped || (!checks.empty() && !listed)) f.skipped.insert(info.step);
+  }
+  if (heartbeat_interval > 0) f.heartbeat_interval = from_seconds(heartbeat_interval);
   if (!attach.empty()) {
     std::string error;
     f.attach = flow::parse_attach_url(attach, error);

@@ -156,8 +156,8 @@ asio::awaitable<CheckResult> check_loading_progress(const Endpoint& w) {
   co_return c;
 }
 
-asio::awaitable<CheckResult> check_invalid_requests(const Endpoint& w) {
-  auto c = named(Step::invalid_request, "invalid-requests");
+asio::awaitable<CheckResult> check_client_errors(const Endpoint& w) {
+  auto c = named(Step::client_errors, "client-errors-are-4xx");
   const auto& cases = w.profile().invalid_requests;
   if (cases.empty()) co_return skip(c, fmt::format("the {} profile names no invalid requests", w.profile().name));
   for (const auto& k : cases) {

@@ -10,6 +10,8 @@
 #include <asio/use_awaitable.hpp>
 #include <fmt/format.h>
 
+#include "hivetest/flow/behaviour_checks.hpp"
+#include "hivetest/flow/checks.hpp"
 #include "hivetest/flow/endpoint_checks.hpp"
 #include "hivetest/flow/kind_guess.hpp"
 #include "hivetest/flow/session.hpp"
@@ -188,7 +190,18 @@ asio::awaitable<bool> wait_ready(Session& s) {
                      fmt::format("{} answering ready", s.cfg.profile->readiness.front().path), ready.why,
                      fmt::format("try --timeout {}", std::max<long>(60, 2 * s.cfg.ready_timeout.count() / 1000)));
   s.result.time_to_ready = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - s.step_started);
+  // The streams name the model the worker lists; the models check itself comes later.
+  if (s.cfg.profile->models) {
+    CheckResult listed = co_await check_models(s.endpoint(), s.model_id);
+    if (listed.outcome != Outcome::pass) s.model_id.clear();
+  }
   co_return s.pass(Step::ready, "ready", fmt::format("Worker is ready! ({:.1f} ms)", s.result.time_to_ready->count() / 1000.0));
+}
+
+// A check left out with --checks or --skip-check, shown as skipped.
+CheckResult not_chosen(Step step, std::string name) {
+  return CheckResult{.step = step, .name = std::move(name), .outcome = Outcome::skip,
+                     .message = fmt::format("{}: not chosen (--checks, --skip-check)", check_info(step).label)};
 }
 
 // The heartbeats received, held to the profile's paths and shape; "" when they fit.
@@ -217,6 +230,7 @@ asio::awaitable<bool> wait_heartbeats(Session& s) {
   s.begin(Step::heartbeats);
   auto n = s.cfg.heartbeats;
   const auto& want = s.cfg.profile->heartbeats;
+  if (s.cfg.skipped.contains(Step::heartbeats)) co_return s.finish(not_chosen(Step::heartbeats, "heartbeats"));
   if (n == 0 || !want.expected) {
     CheckResult c{.step = Step::heartbeats, .name = "heartbeats", .outcome = Outcome::skip,
                   .message = n == 0 ? "Not waiting for heartbeats (--heartbeats 0)" : want.why_none};
@@ -259,6 +273,20 @@ asio::awaitable<bool> wait_heartbeats(Session& s) {
                    fmt::format("{} heartbeat(s) received ({} ms)", got, since(s.step_started).count()));
 }
 
+// A check that needs no request, unless it was not chosen.
+bool record_check(Session& s, Step step, CheckResult c) {
+  s.begin(step);
+  return s.finish(s.cfg.skipped.contains(step) ? not_chosen(step, c.name) : std::move(c));
+}
+
+// 5, continued: the intervals between the heartbeats that came.
+void check_cadence(Session& s) {
+  const auto& want = s.cfg.profile->heartbeats;
+  if (!want.expected || s.cfg.heartbeats == 0) return;
+  auto expected = s.cfg.heartbeat_interval.value_or(std::chrono::seconds(want.interval_s));
+  record_check(s, Step::heartbeat_cadence, check_heartbeat_cadence(s.hive->heartbeats(s.result.worker_id), expected));
+}
+
 // A worker that dies mid-request closes its sockets a moment before the kernel tells us it
 // exited, so a request it broke off fails first: that failure is the exit, if one follows.
 constexpr milliseconds exit_after_failure_within{100};
@@ -267,6 +295,10 @@ constexpr milliseconds exit_after_failure_within{100};
 // the exit status, and false stops the flow. A check that fails does not stop the others.
 asio::awaitable<bool> endpoint_step(Session& s, Step step, std::string name, asio::awaitable<CheckResult> check) {
   s.begin(step);
+  if (s.cfg.skipped.contains(step)) {
+    s.finish(not_chosen(step, name));
+    co_return true;
+  }
   auto outcome = co_await (std::move(check) || s.worker_exit());
   if (interrupted(s, outcome.index())) co_return false;
   bool failed = outcome.index() == 0 && std::get<0>(outcome).outcome == Outcome::fail;
@@ -290,37 +322,50 @@ asio::awaitable<bool> endpoint_step(Session& s, Step step, std::string name, asi
   co_return true;
 }
 
-// 6. The endpoints of the ready worker, as its profile lists them.
+// 6. The endpoints of the ready worker, as its profile lists them, then the checks that
+// catch what real workers get wrong.
 asio::awaitable<void> check_endpoints(Session& s) {
   const auto& profile = *s.cfg.profile;
   bool running = co_await endpoint_step(s, Step::health, "health", check_health(s.endpoint())) &&
                  co_await endpoint_step(s, Step::ready_endpoint, "ready-endpoint", check_ready_endpoint(s.endpoint())) &&
                  co_await endpoint_step(s, Step::progress, "loading-progress", check_loading_progress(s.endpoint())) &&
                  co_await endpoint_step(s, Step::models, "models", check_models(s.endpoint(), s.model_id));
+  std::vector<StreamRun> runs(profile.streams.size());
   for (std::size_t i = 0; running && i < profile.streams.size(); ++i) {
-    InferenceStats stats;
     running = co_await endpoint_step(s, Step::inference, profile.streams[i].name,
-                                     check_stream(s.endpoint(), profile.streams[i], stats));
-    if (i == 0) s.result.inference = stats;
+                                     check_stream(s.endpoint(), profile.streams[i], runs[i]));
+    if (i == 0) s.result.inference = runs[i].stats;
   }
-  if (running) co_await endpoint_step(s, Step::invalid_request, "invalid-requests", check_invalid_requests(s.endpoint()));
+  if (!running) co_return;
+  record_check(s, Step::stream_accounting, check_stream_accounting(runs));
+  InferenceStats aggregate;
+  running = co_await endpoint_step(s, Step::concurrent_streams, "concurrent-streams",
+                                   check_concurrent_streams(s.endpoint(), s.cfg.concurrency, aggregate)) &&
+            co_await endpoint_step(s, Step::disconnect_cancels, "disconnect-cancels", check_disconnect_cancels(s.endpoint())) &&
+            co_await endpoint_step(s, Step::client_errors, "client-errors-are-4xx", check_client_errors(s.endpoint()));
+  if (aggregate.tokens > 0) s.result.concurrent = aggregate;
 }
 
 asio::awaitable<void> run_steps(Session* session) {
   Session& s = *session;
   if (!start_worker(s)) co_return;                // 3
   if (!co_await wait_ready(s)) co_return;         // 4
+  if (!co_await endpoint_step(s, Step::ready_means_ready, "ready-means-ready", check_ready_means_ready(s.endpoint())))
+    co_return;
   if (!co_await wait_heartbeats(s)) co_return;    // 5
+  check_cadence(s);
   co_await check_endpoints(s);                    // 6
 }
 
 // 8: stop the worker's whole process group and keep what it logged.
-asio::awaitable<void> clean_up(Session* session) {
+asio::awaitable<void> clean_up(Session* session, bool interrupted_run) {
   Session& s = *session;
   if (!s.child) co_return;
   s.begin(Step::cleanup);
   bool had_exited = s.child->exited();
+  auto stopping = Clock::now();
   auto status = co_await s.child->terminate(s.cfg.grace);
+  auto took = since(stopping);
   s.result.exit_description = had_exited ? status.describe() : fmt::format("stopped: {}", status.describe());
   if (!had_exited && status.signal == SIGKILL)
     s.result.exit_description += fmt::format(", still running {} after SIGTERM", seconds(s.cfg.grace));
@@ -330,13 +375,16 @@ asio::awaitable<void> clean_up(Session* session) {
   s.observer.step_finished(s.index, CheckResult{.step = Step::cleanup, .name = "cleanup", .outcome = Outcome::pass,
                                                 .message = fmt::format("Worker {}", s.result.exit_description),
                                                 .duration = since(s.step_started)});
+  // A worker that died earlier keeps that earlier failure; an interrupted run judges nothing.
+  if (!had_exited && !interrupted_run)
+    record_check(s, Step::shutdown, check_graceful_shutdown(status, s.cfg.grace, took));
 }
 
 }  // namespace
 
 asio::awaitable<void> isolation_test(Session* s, Event* interrupt) {
   co_await (run_steps(s) || interrupt->wait());
-  co_await clean_up(s);
+  co_await clean_up(s, interrupt->is_set());
   s->result.heartbeats = s->hive->heartbeat_count(s->result.worker_id);
   s->result.duration = since(s->started);
 }

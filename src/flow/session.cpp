@@ -90,7 +90,7 @@ bool Session::finish(CheckResult c) {
   if (c.duration == std::chrono::milliseconds(0))
     c.duration = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - step_started);
   observer.step_finished(index, c);
-  bool ok = c.outcome == Outcome::pass || c.outcome == Outcome::skip;
+  bool ok = c.outcome == Outcome::pass || c.outcome == Outcome::skip || c.outcome == Outcome::warn;
   result.checks.push_back(std::move(c));
   return ok;
 }

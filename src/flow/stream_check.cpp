@@ -16,11 +16,17 @@ using std::chrono::milliseconds;
 
 namespace {
 
+constexpr std::size_t max_token_times = 4096;  // a worker may stream without end; the figures need no more
+
 // What the events of one stream add up to, by the grammar's rules.
 struct StreamTally {
   const profile::EventGrammar& g;
   InferenceStats& stats;
   Clock::time_point started_at;
+  std::size_t close_after = 0;
+  bool closed_early = false;
+  std::vector<Clock::time_point> token_times;
+  std::string accounting;  // the first break of the accounting rules
   bool started = false, ended = false;
   std::string error_event;
   std::string broken_rule;  // the first event that broke the grammar, said in words
@@ -29,6 +35,9 @@ struct StreamTally {
 
   void broke(std::string what) {
     if (broken_rule.empty()) broken_rule = std::move(what);
+  }
+  void miscounted(std::string what) {
+    if (accounting.empty()) accounting = std::move(what);
   }
 
   bool on_event(simdjson::dom::element e) {
@@ -49,15 +58,20 @@ struct StreamTally {
     if (!g.start.empty() && matches_all(e, g.start)) started = true;
     if (matches_all(e, g.token)) {
       if (ended) broke(fmt::format("a token after the end event (token {})", stats.tokens));
-      if (stats.tokens == 0)
-        stats.time_to_first_token = std::chrono::duration_cast<milliseconds>(Clock::now() - started_at);
+      auto now = Clock::now();
+      if (stats.tokens == 0) stats.time_to_first_token = std::chrono::duration_cast<std::chrono::microseconds>(now - started_at);
+      if (token_times.size() < max_token_times) token_times.push_back(now);
       if (!g.token_index.empty()) {
         auto index = text_at(e, g.token_index);
         if (index != std::to_string(stats.tokens))
-          broke(fmt::format("token {} has index {}", stats.tokens, index.empty() ? "none" : excerpt(index, 20)));
+          miscounted(fmt::format("token {} has index {}", stats.tokens, index.empty() ? "none" : excerpt(index, 20)));
       }
       ++stats.tokens;
       if (stats.text.size() < 4096) stats.text += text_at(e, g.token_text);
+      if (close_after > 0 && stats.tokens >= close_after) {
+        closed_early = true;
+        return false;
+      }
     }
     if (!g.end.empty() && matches_all(e, g.end)) {
       if (ended) broke("a second end event");
@@ -78,11 +92,17 @@ struct StreamTally {
   }
 
   // The grammar's verdict on a stream that ended; "" when it holds.
-  std::string verdict(int max_tokens) const {
+  std::string verdict() const {
     if (!broken_rule.empty()) return broken_rule;
     if (!g.start.empty() && !started) return "no start event";
     if (stats.tokens == 0) return "no tokens";
     if (!g.end.empty() && !ended) return fmt::format("{} tokens, no end event", stats.tokens);
+    return {};
+  }
+
+  // The accounting's verdict: indices, the final count, max_tokens, the stop reason.
+  std::string accounting_verdict(int max_tokens) const {
+    if (!accounting.empty()) return accounting;
     if (g.count_required && !count) return fmt::format("{} tokens, no token count (\"{}\")", stats.tokens, g.count);
     if (count && *count != static_cast<int64_t>(stats.tokens))
       return fmt::format("{} tokens streamed, but the count \"{}\" says {}", stats.tokens, g.count, *count);
@@ -92,6 +112,20 @@ struct StreamTally {
         std::find(g.stop_reasons.begin(), g.stop_reasons.end(), stats.stop_reason) == g.stop_reasons.end())
       return fmt::format("stop reason \"{}\", not one of {}", excerpt(stats.stop_reason, 60), fmt::join(g.stop_reasons, ", "));
     return {};
+  }
+
+  // Decode rate and the gaps between tokens, from their arrival times.
+  void figures() {
+    if (token_times.size() < 2) return;
+    std::vector<std::chrono::microseconds> gaps;
+    for (std::size_t i = 1; i < token_times.size(); ++i)
+      gaps.push_back(std::chrono::duration_cast<std::chrono::microseconds>(token_times[i] - token_times[i - 1]));
+    auto decode = std::chrono::duration<double>(token_times.back() - token_times.front()).count();
+    stats.tokens_per_second = decode > 0 ? static_cast<double>(gaps.size()) / decode : 0;
+    std::sort(gaps.begin(), gaps.end());
+    auto at = [&](double q) { return gaps[std::min(gaps.size() - 1, static_cast<std::size_t>(q * static_cast<double>(gaps.size())))]; };
+    stats.inter_token_p50 = at(0.50);
+    stats.inter_token_p99 = at(0.99);
   }
 };
 
@@ -106,26 +140,31 @@ std::string expected_of(const profile::StreamCheck& s) {
 
 }  // namespace
 
-asio::awaitable<CheckResult> check_stream(const Endpoint& w, const profile::StreamCheck& stream, InferenceStats& stats) {
-  CheckResult c{.step = Step::inference, .name = stream.name};
-  auto fail = [&c](std::string message, std::string expected, std::string got, std::string hint = {}) {
-    c.outcome = Outcome::fail;
-    c.message = std::move(message);
-    c.expected = std::move(expected);
-    c.got = std::move(got);
-    c.hint = std::move(hint);
-    return c;
+asio::awaitable<StreamRun> run_stream(const Endpoint& w, const profile::Placeholders& values,
+                                      const profile::StreamCheck& stream, std::size_t close_after) {
+  StreamRun run;
+  run.check = CheckResult{.step = Step::inference, .name = stream.name};
+  CheckResult& c = run.check;
+  InferenceStats& stats = run.stats;
+  auto fail = [&run](std::string message, std::string expected, std::string got, std::string hint = {}) {
+    run.check.outcome = Outcome::fail;
+    run.check.message = std::move(message);
+    run.check.expected = std::move(expected);
+    run.check.got = std::move(got);
+    run.check.hint = std::move(hint);
+    return run;
   };
   const auto& cfg = w.config;
   const std::string expected = expected_of(stream);
   auto deadline = Clock::now() + cfg.inference_timeout;
-  StreamTally tally{.g = stream.events, .stats = stats, .started_at = Clock::now()};
+  StreamTally tally{.g = stream.events, .stats = stats, .started_at = Clock::now(), .close_after = close_after};
   SseReader reader(stream.events.done);
   reader.json_events([&tally](simdjson::dom::element e) { return tally.on_event(e); });
 
-  auto request = worker_request(cfg, stream.method, stream.path, profile::expand_json(stream.body, w.json_values));
+  auto request = worker_request(cfg, stream.method, stream.path, profile::expand_json(stream.body, values));
   auto r = co_await http::fetch(w.ex, w.host, w.port, request, deadline, reader.handler());
   std::string stream_from = fmt::format("{} {}", stream.method, stream.path);
+  if (r) run.status = r.response->status;
   if (r && !is_event_stream(*r.response)) {
     // A job answer: where to stream from.
     if (stream.answer == profile::StreamCheck::Answer::stream || r.response->status != 200)
@@ -145,6 +184,7 @@ asio::awaitable<CheckResult> check_stream(const Endpoint& w, const profile::Stre
     tally.started_at = Clock::now();
     auto get = worker_request(cfg, "GET", sse_url);
     r = co_await http::fetch(w.ex, w.host, w.port, get, deadline, reader.handler());
+    if (r) run.status = r.response->status;
     if (r && !is_event_stream(*r.response))
       co_return fail(fmt::format("{} is not an event stream", stream_from), expected, status_and_body(*r.response));
   } else if (r && stream.answer == profile::StreamCheck::Answer::job) {
@@ -152,6 +192,10 @@ asio::awaitable<CheckResult> check_stream(const Endpoint& w, const profile::Stre
                    fmt::format("200 {{\"{}\":\"/…\"}}", stream.sse_url_field), "an event stream");
   }
   c.duration = std::chrono::duration_cast<milliseconds>(Clock::now() - tally.started_at);
+  tally.figures();
+  run.closed_early = tally.closed_early;
+  if (run.closed_early) co_return run;  // what came is all that was asked for
+  run.accounting = tally.accounting_verdict(std::stoi(values.at("max_tokens")));
   if (reader.is_not_sse())
     co_return fail(fmt::format("the stream from {} is not server-sent events: {} bytes without one event", stream_from,
                                reader.bytes),
@@ -176,15 +220,20 @@ asio::awaitable<CheckResult> check_stream(const Endpoint& w, const profile::Stre
     co_return fail(fmt::format("the stream from {} ended without data: {}", stream_from,
                                stream.events.done.empty() ? "an end event" : stream.events.done),
                    expected, fmt::format("{} tokens, {}", stats.tokens, tally.ended ? "an end event" : "no end event"));
-  if (auto broken = tally.verdict(cfg.max_tokens); !broken.empty())
+  if (auto broken = tally.verdict(); !broken.empty())
     co_return fail(fmt::format("the stream from {} broke the {} grammar", stream_from, w.profile().name), expected, broken);
   std::string name = stream.name;
   if (!name.empty() && name[0] >= 'a' && name[0] <= 'z') name[0] = static_cast<char>(name[0] - 'a' + 'A');
-  c.message = fmt::format("{} streamed {} tokens (first after {} ms{}): \"{}\"", name, stats.tokens,
-                          stats.time_to_first_token.count(),
+  c.message = fmt::format("{} streamed {} tokens (first after {:.1f} ms{}): \"{}\"", name, stats.tokens,
+                          stats.time_to_first_token.count() / 1000.0,
                           stats.stop_reason.empty() ? "" : fmt::format(", stop: {}", excerpt(stats.stop_reason, 40)),
                           excerpt(stats.text, 60));
-  co_return c;
+  co_return run;
+}
+
+asio::awaitable<CheckResult> check_stream(const Endpoint& w, const profile::StreamCheck& stream, StreamRun& run) {
+  run = co_await run_stream(w, w.json_values, stream, 0);
+  co_return run.check;
 }
 
 }  // namespace hivetest::flow

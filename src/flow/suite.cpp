@@ -43,11 +43,11 @@ bool start_hive(const std::vector<Session*>& sessions, std::unique_ptr<hive::Moc
 }
 
 // What a run comes to: a setup error outranks a failure, which outranks a skip.
-int exit_code_of(const RunResult& r) {
+int exit_code_of(const RunResult& r, bool strict) {
   int code = exit_code::passed;
   for (const auto& c : r.checks) {
     if (c.outcome == Outcome::error) return exit_code::setup_error;
-    if (c.outcome == Outcome::fail) code = exit_code::failed;
+    if (c.outcome == Outcome::fail || (strict && c.outcome == Outcome::warn)) code = exit_code::failed;
     // A skipped model check skips the run when nothing came after it (no model file); a
     // check skipped for a model id or an attached worker lets the run go on.
     if (c.outcome == Outcome::skip && c.step == Step::model && r.checks.size() == 1) return exit_code::skipped;
@@ -141,7 +141,7 @@ asio::awaitable<SuiteResult> run_suite(asio::any_io_executor ex, const SuitePlan
     result.unknown_worker_heartbeats = hive->unknown_worker_heartbeats();
   }
   for (auto& s : sessions) {
-    s->result.exit_code = exit_code_of(s->result);
+    s->result.exit_code = exit_code_of(s->result, plan.strict);
     result.runs.push_back(std::move(s->result));
   }
   result.exit_code = exit_code_of(result);

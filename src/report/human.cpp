@@ -11,6 +11,7 @@
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
+#include "hivetest/flow/checks.hpp"
 #include "hivetest/report/text.hpp"
 #include "hivetest/report/verdict.hpp"
 
@@ -23,44 +24,12 @@ namespace {
 
 const char* const rule = "==================================";
 
-const char* announce(Step step) {
-  switch (step) {
-    case Step::model: return "📦 Checking model file...";
-    case Step::hive: return "📡 Starting mock hive server...";
-    case Step::spawn: return "🚀 Starting worker...";
-    case Step::ready: return "⏳ Waiting for worker to be ready...";
-    case Step::heartbeats: return "⏳ Waiting for heartbeats...";
-    case Step::health: return "🔍 Testing health endpoint...";
-    case Step::ready_endpoint: return "🔍 Testing ready endpoint...";
-    case Step::progress: return "🔍 Testing loading progress stream...";
-    case Step::models: return "🔍 Testing model list...";
-    case Step::inference: return "🔍 Testing inference endpoint...";
-    case Step::invalid_request: return "🔍 Testing invalid inference requests...";
-    case Step::cleanup: return "🧹 Stopping worker...";
-  }
-  return "";
-}
+const char* announce(Step step) { return flow::check_info(step).announce; }
 
 // The setup steps pass with a plain tick, as the original tool printed them.
 bool is_setup(Step step) { return step == Step::model || step == Step::hive || step == Step::spawn || step == Step::cleanup; }
 
-const char* summary_name(Step step) {
-  switch (step) {
-    case Step::model: return "Model";
-    case Step::hive: return "Mock hive";
-    case Step::spawn: return "Worker start";
-    case Step::ready: return "Readiness";
-    case Step::heartbeats: return "Heartbeat";
-    case Step::health: return "Health";
-    case Step::ready_endpoint: return "Ready endpoint";
-    case Step::progress: return "Loading progress";
-    case Step::models: return "Models";
-    case Step::inference: return "Inference";
-    case Step::invalid_request: return "Invalid request";
-    case Step::cleanup: return "Cleanup";
-  }
-  return "";
-}
+const char* summary_name(Step step) { return flow::check_info(step).label; }
 
 std::string clock_time(std::chrono::system_clock::time_point t) {
   std::time_t tt = std::chrono::system_clock::to_time_t(t);
@@ -141,6 +110,7 @@ void HumanReport::draw_row(std::size_t worker) {
 }
 
 void HumanReport::step_started(std::size_t worker, Step step) {
+  if (*announce(step) == '\0') return;  // said already by the step it belongs to
   if (!many()) {
     fmt::print(out_, "{}\n", announce(step));
   } else if (live_board_) {
@@ -156,6 +126,11 @@ void HumanReport::print_check(const flow::CheckResult& c, const std::string& pre
   switch (c.outcome) {
     case Outcome::pass:
       fmt::print(out_, "{}{} {}\n", prefix, is_setup(c.step) ? "✓" : "✅", paint(c.message, "32"));
+      break;
+    case Outcome::warn:
+      fmt::print(out_, "{}⚠️  {}\n", prefix, paint(c.message, "33"));
+      if (!c.got.empty()) fmt::print(out_, "{}   got:      {}\n", prefix, printable(c.got, 500));
+      if (!c.hint.empty()) fmt::print(out_, "{}   💡 {}\n", prefix, c.hint);
       break;
     case Outcome::skip:
       fmt::print(out_, "{}⚠️  {}\n", prefix, paint(c.message, "33"));
@@ -232,15 +207,25 @@ void HumanReport::finish_one(const flow::SuiteResult& suite) {
   fmt::print(out_, "\n📊 Test Summary\n{}\n", rule);
   for (const auto& c : r.checks) {
     if (is_setup(c.step) && c.outcome == Outcome::pass) continue;
-    const char* mark = c.outcome == Outcome::pass ? "✅" : c.outcome == Outcome::skip ? "⏭️ " : "❌";
-    const char* verdict = c.outcome == Outcome::pass ? "passed" : c.outcome == Outcome::skip ? "skipped" : "FAILED";
+    const char* mark = c.outcome == Outcome::pass   ? "✅"
+                       : c.outcome == Outcome::skip ? "⏭️ "
+                       : c.outcome == Outcome::warn ? "⚠️ "
+                                                    : "❌";
+    const char* verdict = c.outcome == Outcome::pass   ? "passed"
+                          : c.outcome == Outcome::skip ? "skipped"
+                          : c.outcome == Outcome::warn ? "WARNED"
+                                                       : "FAILED";
     // A profile with several streams names each: "Inference (chat-completions)".
     std::string name = c.step == Step::inference && c.name != "inference" ? fmt::format("Inference ({})", c.name)
                                                                            : summary_name(c.step);
     fmt::print(out_, "{} {} test {} ({} ms)", mark, name, verdict, c.duration.count());
-    if (c.outcome == Outcome::fail || c.outcome == Outcome::error) fmt::print(out_, ": {}", printable(c.message, 300));
+    if (c.outcome != Outcome::pass && c.outcome != Outcome::skip) fmt::print(out_, ": {}", printable(c.message, 300));
     fmt::print(out_, "\n");
   }
+  if (r.inference && r.inference->tokens) fmt::print(out_, "📈 {}\n", figures_line(*r.inference));
+  if (r.concurrent)
+    fmt::print(out_, "📈 concurrent streams: {} tokens, {:.0f} tokens/s in all, slowest first token {:.1f} ms\n",
+               r.concurrent->tokens, r.concurrent->tokens_per_second, r.concurrent->time_to_first_token.count() / 1000.0);
   print_resources(suite);
 }
 
@@ -256,8 +241,8 @@ void HumanReport::finish_many(const flow::SuiteResult& suite) {
   }
 
   fmt::print(out_, "\n📊 Test Summary\n{}\n", rule);
-  fmt::print(out_, "{:<24} {:<8} {:>9} {:>10} {:>6} {:>8} {:>9}\n", "worker", "result", "ready ms", "heartbeats",
-             "tokens", "ttft ms", "total ms");
+  fmt::print(out_, "{:<24} {:<8} {:>9} {:>10} {:>6} {:>8} {:>8} {:>9}\n", "worker", "result", "ready ms", "heartbeats",
+             "tokens", "ttft ms", "tok/s", "total ms");
   Tally runs;
   for (const auto& r : suite.runs) {
     auto outcome = run_outcome(r);
@@ -266,10 +251,14 @@ void HumanReport::finish_many(const flow::SuiteResult& suite) {
     auto ms = [](auto d) {
       return d ? fmt::format("{:.1f}", std::chrono::duration<double, std::milli>(*d).count()) : std::string("-");
     };
-    std::optional<std::chrono::milliseconds> ttft;
-    if (r.inference && r.inference->tokens) ttft = r.inference->time_to_first_token;
-    fmt::print(out_, "{:<24} {:<8} {:>9} {:>10} {:>6} {:>8} {:>9}\n", r.worker_id, result, ms(r.time_to_ready),
-               r.heartbeats, r.inference ? r.inference->tokens : 0, ms(ttft), r.duration.count());
+    std::optional<std::chrono::microseconds> ttft;
+    std::string rate = "-";
+    if (r.inference && r.inference->tokens) {
+      ttft = r.inference->time_to_first_token;
+      rate = fmt::format("{:.0f}", r.inference->tokens_per_second);
+    }
+    fmt::print(out_, "{:<24} {:<8} {:>9} {:>10} {:>6} {:>8} {:>8} {:>9}\n", r.worker_id, result, ms(r.time_to_ready),
+               r.heartbeats, r.inference ? r.inference->tokens : 0, ms(ttft), rate, r.duration.count());
     if (const auto* f = r.first_failure())
       fmt::print(out_, "   ❌ {}: {}\n", printable(r.label, 80), printable(f->message, 300));
   }

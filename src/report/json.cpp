@@ -79,10 +79,24 @@ void run(JsonWriter& w, const flow::RunResult& r, std::chrono::steady_clock::tim
     const auto& i = *r.inference;
     w.begin_object().field("tokens", i.tokens).field("text", i.text);
     optional_ms(w, "time_to_first_token_ms", i.tokens ? std::optional(i.time_to_first_token) : std::nullopt);
-    w.field("stop_reason", i.stop_reason).end_object();
+    w.field("time_to_first_token_us", i.time_to_first_token.count())
+        .key("tokens_per_second").real(i.tokens_per_second, 1)
+        .field("inter_token_p50_us", i.inter_token_p50.count())
+        .field("inter_token_p99_us", i.inter_token_p99.count())
+        .field("stop_reason", i.stop_reason)
+        .end_object();
   } else {
     w.null();
   }
+  w.key("concurrent");
+  if (r.concurrent)
+    w.begin_object()
+        .field("tokens", r.concurrent->tokens)
+        .key("tokens_per_second").real(r.concurrent->tokens_per_second, 1)
+        .field("slowest_time_to_first_token_us", r.concurrent->time_to_first_token.count())
+        .end_object();
+  else
+    w.null();
   w.field("worker_exit", r.exit_description);
 
   w.key("checks").begin_array();
@@ -125,6 +139,7 @@ void summary(JsonWriter& w, const flow::SuiteResult& s) {
         .begin_object()
         .field("total", t.total())
         .field("pass", t.pass)
+        .field("warn", t.warn)
         .field("fail", t.fail)
         .field("skip", t.skip)
         .field("error", t.error)

@@ -101,6 +101,10 @@ void testcase(std::string& out, const flow::CheckResult& c, const std::string& c
     case Outcome::pass:
       out += "/>\n";
       return;
+    case Outcome::warn:
+      // JUnit has no warning: the test passed, and says why it warns.
+      out += fmt::format(">\n      <system-out>WARN: {}</system-out>\n", xml(c.message, max_line));
+      break;
     case Outcome::skip:
       out += fmt::format(">\n      <skipped message=\"{}\"/>\n", xml(c.message));
       break;
@@ -140,6 +144,14 @@ std::string junit_document(const flow::SuiteResult& s) {
     property("outcome", outcome_name(run_outcome(r)));
     if (r.pid) property("pid", std::to_string(*r.pid));
     if (r.worker_port) property("port", std::to_string(r.worker_port));
+    if (r.time_to_ready) property("time_to_ready_us", std::to_string(r.time_to_ready->count()));
+    if (r.inference && r.inference->tokens) {
+      property("time_to_first_token_us", std::to_string(r.inference->time_to_first_token.count()));
+      property("tokens_per_second", fmt::format("{:.1f}", r.inference->tokens_per_second));
+      property("inter_token_p50_us", std::to_string(r.inference->inter_token_p50.count()));
+      property("inter_token_p99_us", std::to_string(r.inference->inter_token_p99.count()));
+    }
+    if (r.concurrent) property("concurrent_tokens_per_second", fmt::format("{:.1f}", r.concurrent->tokens_per_second));
     suites += "    </properties>\n";
     for (const auto& check : r.checks) testcase(suites, check, classname);
     suites += "    <system-out>";

@@ -3,6 +3,8 @@
 
 #include <cstring>
 
+#include <fmt/format.h>
+
 namespace hivetest::report {
 
 using flow::Outcome;
@@ -10,6 +12,7 @@ using flow::Outcome;
 const char* outcome_name(Outcome outcome) {
   switch (outcome) {
     case Outcome::pass: return "pass";
+    case Outcome::warn: return "warn";
     case Outcome::fail: return "fail";
     case Outcome::skip: return "skip";
     case Outcome::error: return "error";
@@ -31,9 +34,16 @@ std::string signal_name(int signal) {
   return abbrev ? std::string("SIG") + abbrev : "signal " + std::to_string(signal);
 }
 
+std::string figures_line(const flow::InferenceStats& s) {
+  auto ms = [](std::chrono::microseconds d) { return static_cast<double>(d.count()) / 1000.0; };
+  return fmt::format("first token {:.1f} ms · {:.0f} tokens/s · inter-token p50 {:.2f} ms, p99 {:.2f} ms",
+                     ms(s.time_to_first_token), s.tokens_per_second, ms(s.inter_token_p50), ms(s.inter_token_p99));
+}
+
 void Tally::add(Outcome o) {
   switch (o) {
     case Outcome::pass: ++pass; break;
+    case Outcome::warn: ++warn; break;
     case Outcome::fail: ++fail; break;
     case Outcome::skip: ++skip; break;
     case Outcome::error: ++error; break;

@@ -22,7 +22,8 @@ case_passes_with_inference_api_v2() {
 }
 
 case_passes_with_nested_heartbeats_on_another_path() {
-  run --profile rbee-v2 --worker "$(rw --dialect rbee-v2 --heartbeat-shape nested --heartbeat-path /heartbeat/workers --heartbeat-interval-ms 50)" --heartbeats 3
+  run --profile rbee-v2 --worker "$(rw --dialect rbee-v2 --heartbeat-shape nested --heartbeat-path /heartbeat/workers --heartbeat-interval-ms 50)" --heartbeats 3 \
+      --heartbeat-interval 0.05
   expect_rc 0
   expect_out "Heartbeat #3 from worker"
   expect_out "/heartbeat/workers"

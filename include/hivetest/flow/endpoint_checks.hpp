@@ -38,6 +38,7 @@ asio::awaitable<CheckResult> check_ready_endpoint(const Endpoint& w);
 asio::awaitable<CheckResult> check_loading_progress(const Endpoint& w);
 // Sets `model_id` to the first model the worker lists, for the streams' requests.
 asio::awaitable<CheckResult> check_models(const Endpoint& w, std::string& model_id);
-asio::awaitable<CheckResult> check_invalid_requests(const Endpoint& w);
+// The profile's invalid requests: each must get its 4xx, never a 5xx.
+asio::awaitable<CheckResult> check_client_errors(const Endpoint& w);
 
 }  // namespace hivetest::flow

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,9 @@ struct Config {
   const profile::Profile* profile = nullptr;
   std::string api_key;                   // sent as a bearer token on every request to the worker
   std::optional<AttachTo> attach;        // set: test this running worker instead of starting one
+  std::size_t concurrency = 4;           // streams at once in concurrent-streams
+  std::optional<std::chrono::milliseconds> heartbeat_interval;  // unset: the profile's
+  std::set<Step> skipped;                // checks not chosen (--checks, --skip-check)
   std::size_t log_lines = 30;
   bool verbose = false;
 };

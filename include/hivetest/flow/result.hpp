@@ -12,10 +12,14 @@
 
 namespace hivetest::flow {
 
-enum class Outcome { pass, fail, skip, error };
+// warn: shown, counted and reported, but the run passes unless --strict.
+enum class Outcome { pass, warn, fail, skip, error };
 
-// The steps of SPEC.md §1 and the endpoint checks of step 6.
-enum class Step { model, hive, spawn, ready, heartbeats, health, ready_endpoint, progress, models, inference, invalid_request, cleanup };
+// The steps of the flow and its checks (flow/checks.hpp has their names and labels).
+enum class Step {
+  model, hive, spawn, ready, ready_means_ready, heartbeats, heartbeat_cadence, health, ready_endpoint, progress,
+  models, inference, stream_accounting, concurrent_streams, disconnect_cancels, client_errors, cleanup, shutdown
+};
 
 struct CheckResult {
   Step step;
@@ -28,11 +32,14 @@ struct CheckResult {
   std::chrono::milliseconds duration{0};
 };
 
+// What one stream came to, with the figures people compare workers by.
 struct InferenceStats {
   std::size_t tokens = 0;
   std::string text;
-  std::chrono::milliseconds time_to_first_token{0};
+  std::chrono::microseconds time_to_first_token{0};  // from the request (or the job's GET) to the first token
   std::string stop_reason;
+  double tokens_per_second = 0;           // decode: tokens after the first over the time they took
+  std::chrono::microseconds inter_token_p50{0}, inter_token_p99{0};  // gaps between tokens' arrivals
 };
 
 // Exit codes of SPEC.md §3.
@@ -47,7 +54,8 @@ struct RunResult {
   std::optional<int> pid;
   uint16_t worker_port = 0;
   std::vector<CheckResult> checks;
-  std::optional<InferenceStats> inference;
+  std::optional<InferenceStats> inference;      // the first stream's
+  std::optional<InferenceStats> concurrent;     // concurrent-streams in all: tokens, tokens/s, slowest first token
   std::optional<std::chrono::microseconds> time_to_ready;  // spawn to ready
   std::size_t heartbeats = 0;                   // received from this worker
   std::vector<process::LogLine> worker_log;     // the last lines

@@ -1,5 +1,7 @@
-// Step 6's inference: one streamed request of the profile, each event held to the stream's grammar.
+// One streamed inference request of the profile, each event held to the stream's grammar, with its figures.
 #pragma once
+
+#include <cstddef>
 
 #include <asio/awaitable.hpp>
 
@@ -9,7 +11,22 @@
 
 namespace hivetest::flow {
 
-// Fills `stats` as the stream goes, so that what came before a failure is known.
-asio::awaitable<CheckResult> check_stream(const Endpoint& w, const profile::StreamCheck& stream, InferenceStats& stats);
+// What one stream came to.
+struct StreamRun {
+  CheckResult check;        // the grammar's verdict: does it stream as the profile says
+  std::string accounting;   // "" when token indices, the final count, max_tokens and the stop reason hold
+  InferenceStats stats;
+  int status = 0;           // the answer's status (the job's stream's, for a job), 0 when none came
+  bool closed_early = false;  // hivetest closed it after the tokens it asked for
+};
+
+// Sends the stream's request with these placeholder values (w.json_values, or a changed
+// copy: another prompt, max_tokens or job id). With `close_after` > 0 the connection is
+// closed once that many tokens have come (a client that leaves).
+asio::awaitable<StreamRun> run_stream(const Endpoint& w, const profile::Placeholders& values,
+                                      const profile::StreamCheck& stream, std::size_t close_after);
+
+// The stream as a check of step 6: run_stream's grammar verdict, its figures kept in `stats`.
+asio::awaitable<CheckResult> check_stream(const Endpoint& w, const profile::StreamCheck& stream, StreamRun& run);
 
 }  // namespace hivetest::flow

@@ -20,6 +20,7 @@ struct SuitePlan {
   std::string hive_bind = "127.0.0.1";        // the address the mock hive listens on
   std::chrono::milliseconds hive_head_timeout{10'000};  // a hive client's request head must arrive within this
   std::size_t max_parallel = 0;               // 0 = all at once
+  bool strict = false;                        // a warning fails the run
 };
 
 // Runs SPEC.md §1 for every worker; cleanup happens on every path. `interrupt`, set by a

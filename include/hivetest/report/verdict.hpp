@@ -7,7 +7,7 @@
 
 namespace hivetest::report {
 
-// "pass", "fail", "skip" or "error".
+// "pass", "warn", "fail", "skip" or "error".
 const char* outcome_name(flow::Outcome outcome);
 
 // A worker's run as one outcome, from its exit code.
@@ -16,11 +16,14 @@ flow::Outcome run_outcome(const flow::RunResult& run);
 // "SIGINT", "SIGTERM", …
 std::string signal_name(int signal);
 
+// A stream's figures in one line: "first token 0.4 ms · 2100 tokens/s · inter-token p50 0.4 ms, p99 0.9 ms".
+std::string figures_line(const flow::InferenceStats& stats);
+
 // Checks or runs by outcome.
 struct Tally {
-  std::size_t pass = 0, fail = 0, skip = 0, error = 0;
+  std::size_t pass = 0, warn = 0, fail = 0, skip = 0, error = 0;
   void add(flow::Outcome o);
-  std::size_t total() const { return pass + fail + skip + error; }
+  std::size_t total() const { return pass + warn + fail + skip + error; }
 };
 
 }  // namespace hivetest::report
