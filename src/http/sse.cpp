@@ -2,6 +2,7 @@
 #include "hivetest/http/sse.hpp"
 
 #include <charconv>
+#include <cstring>
 #include <system_error>
 #include <utility>
 
@@ -10,6 +11,18 @@ namespace hivetest::http {
 namespace {
 
 constexpr std::string_view kBom = "\xEF\xBB\xBF";
+
+// Where the line that starts at `pos` ends (its CR or LF), or npos. Two memchr scans:
+// string_view::find_first_of with a set tests the set once per byte, several times slower.
+std::size_t line_end(std::string_view bytes, std::size_t pos) {
+  const char* from = bytes.data() + pos;
+  const char* to = bytes.data() + bytes.size();
+  const char* lf = static_cast<const char*>(std::memchr(from, '\n', static_cast<std::size_t>(to - from)));
+  const char* limit = lf ? lf : to;
+  const char* cr = static_cast<const char*>(std::memchr(from, '\r', static_cast<std::size_t>(limit - from)));
+  const char* end = cr ? cr : lf;
+  return end ? static_cast<std::size_t>(end - bytes.data()) : std::string_view::npos;
+}
 
 bool all_ascii_digits(std::string_view s) {
   if (s.empty()) return false;
@@ -50,7 +63,7 @@ bool SseParser::feed(std::string_view bytes, const Sink& sink) {
   }
 
   while (pos < bytes.size()) {
-    const std::size_t end = bytes.find_first_of("\r\n", pos);
+    const std::size_t end = line_end(bytes, pos);
     if (end == std::string_view::npos) {
       const std::string_view rest = bytes.substr(pos);
       if (buf_.size() + rest.size() > max_line_) {
