@@ -16,6 +16,7 @@
 #include "hivetest/flow/worker_http.hpp"
 #include "hivetest/http/message.hpp"
 #include "hivetest/util/event.hpp"
+#include "hivetest/util/first_of.hpp"
 
 namespace hivetest::flow {
 
@@ -166,7 +167,7 @@ asio::awaitable<CheckResult> check_disconnect_cancels(const Endpoint& w) {
   // The next client: its first token, or the bound.
   auto next_values = own_values(w, "next", 1);
   asio::steady_timer timer(w.ex, Clock::now() + bound + milliseconds(500));
-  auto next = co_await (run_stream(w, next_values, stream, 1) || timer.async_wait(asio::use_awaitable));
+  auto next = co_await first_of(run_stream(w, next_values, stream, 1), timer.async_wait(asio::use_awaitable));
   std::string expected = fmt::format("the next request's first token within {:.1f} ms (baseline {:.1f} ms)", ms(bound), ms(baseline));
   if (next.index() == 1 || std::get<0>(next).stats.tokens == 0)
     co_return fail(c, "Kept generating after the client left: the next request got no token in time", expected,

@@ -19,6 +19,7 @@
 #include "hivetest/gguf/gguf.hpp"
 #include "hivetest/hive/mock_hive.hpp"
 #include "hivetest/process/child.hpp"
+#include "hivetest/util/first_of.hpp"
 
 namespace hivetest::flow {
 
@@ -166,7 +167,7 @@ asio::awaitable<std::string> kind_hint(Session& s, std::string otherwise) {
 asio::awaitable<bool> wait_ready(Session& s) {
   s.begin(Step::ready);
   auto deadline = Clock::now() + s.cfg.ready_timeout;
-  auto outcome = co_await (poll_until_ready(s, deadline) || s.worker_exit());
+  auto outcome = co_await first_of(poll_until_ready(s, deadline), s.worker_exit());
   if (interrupted(s, outcome.index())) co_return false;
   const auto& name = s.cfg.profile->name;
   if (outcome.index() == 1) {
@@ -237,7 +238,7 @@ asio::awaitable<bool> wait_heartbeats(Session& s) {
     co_return s.finish(std::move(c));
   }
   auto deadline = Clock::now() + s.cfg.heartbeat_timeout;
-  auto outcome = co_await (s.hive->wait_heartbeats(s.result.worker_id, n, deadline) || s.worker_exit());
+  auto outcome = co_await first_of(s.hive->wait_heartbeats(s.result.worker_id, n, deadline), s.worker_exit());
   if (interrupted(s, outcome.index())) co_return false;
   auto got = s.hive->heartbeat_count(s.result.worker_id);
   if (outcome.index() == 1)
@@ -299,12 +300,12 @@ asio::awaitable<bool> endpoint_step(Session& s, Step step, std::string name, asi
     s.finish(not_chosen(step, name));
     co_return true;
   }
-  auto outcome = co_await (std::move(check) || s.worker_exit());
+  auto outcome = co_await first_of(std::move(check), s.worker_exit());
   if (interrupted(s, outcome.index())) co_return false;
   bool failed = outcome.index() == 0 && std::get<0>(outcome).outcome == Outcome::fail;
   if (failed && s.child) {
     asio::steady_timer timer(s.ex, Clock::now() + exit_after_failure_within);
-    co_await (s.child->wait_exit() || timer.async_wait(asio::use_awaitable));
+    co_await first_of(s.child->wait_exit(), timer.async_wait(asio::use_awaitable));
   }
   if (outcome.index() == 1 || (failed && s.worker_exited())) {
     s.fail(step, name, fmt::format("Worker exited during the {} check: {}", name, s.exit_text()),
@@ -383,7 +384,15 @@ asio::awaitable<void> clean_up(Session* session, bool interrupted_run) {
 }  // namespace
 
 asio::awaitable<void> isolation_test(Session* s, Event* interrupt) {
-  co_await (run_steps(s) || interrupt->wait());
+  try {
+    co_await first_of(run_steps(s), interrupt->wait());
+  } catch (const std::exception& e) {
+    // A step that throws is hivetest's own failure: it ends this worker's run at once,
+    // naming the step, and the cleanup below still stops the worker.
+    s->fail(s->current_step, check_info(s->current_step).name,
+            fmt::format("hivetest failed inside the {} step: {}", check_info(s->current_step).label, e.what()),
+            "", "", "this is a bug in hivetest: please report it with the output above", Outcome::error);
+  }
   co_await clean_up(s, interrupt->is_set());
   s->result.heartbeats = s->hive->heartbeat_count(s->result.worker_id);
   s->result.duration = since(s->started);

@@ -210,6 +210,22 @@ case_bad_usage_gives_2() {
   done
 }
 
+# A step that throws (as a bug in hivetest would) ends that run at once as a set-up error
+# naming the step, and the worker is still stopped; before, the run waited for Ctrl-C.
+case_a_step_that_throws_ends_the_run() {
+  for step in health inference concurrent-streams; do
+    HIVETEST_THROW_IN_STEP=$step run --timeout 30 --inference-timeout 30
+    echo "$step: exit status $rc after $elapsed_ms ms"
+    expect_rc 2
+    expect_out "hivetest failed inside the"
+    expect_out "injected by HIVETEST_THROW_IN_STEP"
+    (( elapsed_ms * 5 < 30000 )) || fail "took $elapsed_ms ms: not at once"
+    expect_nothing_left
+  done
+  HIVETEST_THROW_IN_STEP=health run
+  expect_out "hivetest failed inside the Health step"
+}
+
 case_hive_bind_wider_warns_and_serves() {
   run --hive-bind 0.0.0.0
   expect_rc 0

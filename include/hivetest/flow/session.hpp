@@ -52,6 +52,7 @@ struct Session {
   std::unique_ptr<process::Child> child;
   Clock::time_point started = Clock::now();
   Clock::time_point step_started = started;
+  Step current_step = Step::model;
 
   Session(asio::any_io_executor e, const Config& c, Observer& o, std::size_t i) : ex(e), cfg(c), observer(o), index(i) {}
 
