@@ -338,10 +338,12 @@ asio::awaitable<void> check_endpoints(Session& s) {
     if (i == 0) s.result.inference = runs[i].stats;
   }
   if (!running) co_return;
-  record_check(s, Step::stream_accounting, check_stream_accounting(runs));
+  auto accounting = check_stream_accounting(runs);
+  bool accounting_held = accounting.outcome != Outcome::fail;
+  record_check(s, Step::stream_accounting, std::move(accounting));
   InferenceStats aggregate;
   running = co_await endpoint_step(s, Step::concurrent_streams, "concurrent-streams",
-                                   check_concurrent_streams(s.endpoint(), s.cfg.concurrency, aggregate)) &&
+                                   check_concurrent_streams(s.endpoint(), s.cfg.concurrency, accounting_held, aggregate)) &&
             co_await endpoint_step(s, Step::disconnect_cancels, "disconnect-cancels", check_disconnect_cancels(s.endpoint())) &&
             co_await endpoint_step(s, Step::client_errors, "client-errors-are-4xx", check_client_errors(s.endpoint()));
   if (aggregate.tokens > 0) s.result.concurrent = aggregate;

@@ -5,15 +5,11 @@
 
 #include "hivetest/flow/isolation.hpp"
 #include "hivetest/profile/json_rules.hpp"
+#include "hivetest/util/text.hpp"
 
 namespace hivetest::flow {
 
-std::string excerpt(std::string_view s, std::size_t max) {
-  std::string out;
-  for (char c : s.substr(0, max)) out += (static_cast<unsigned char>(c) < 0x20) ? ' ' : c;
-  if (s.size() > max) out += "…";
-  return out;
-}
+std::string excerpt(std::string_view s, std::size_t max) { return printable(s, max); }
 
 std::string status_and_body(const http::ClientResponse& r) { return fmt::format("{} {}", r.status, excerpt(r.body)); }
 

@@ -12,7 +12,7 @@
 #include <fmt/format.h>
 
 #include "hivetest/flow/checks.hpp"
-#include "hivetest/report/text.hpp"
+#include "hivetest/util/text.hpp"
 #include "hivetest/report/verdict.hpp"
 
 namespace hivetest::report {
@@ -42,11 +42,11 @@ std::string hive_entry(const hive::HiveLogEntry& e) {
   using K = hive::HiveLogEntry::Kind;
   switch (e.kind) {
     case K::heartbeat:
-      return fmt::format("✅ Heartbeat #{} from worker {} ({})", e.number, printable(e.worker_id, 200), e.text);
+      return fmt::format("✅ Heartbeat #{} from worker {} ({})", e.number, printable(e.worker_id, 200), printable(e.text, 200));
     case K::rejected: return fmt::format("❌ Rejected heartbeat: {}", printable(e.text, 300));
     case K::unknown_path: return fmt::format("⚠️  Unknown route: {}", printable(e.text, 300));
     case K::unknown_worker:
-      return fmt::format("⚠️  Heartbeat from unexpected worker {} ({})", printable(e.worker_id, 200), e.text);
+      return fmt::format("⚠️  Heartbeat from unexpected worker {} ({})", printable(e.worker_id, 200), printable(e.text, 200));
   }
   return "";
 }
@@ -125,26 +125,26 @@ void HumanReport::step_started(std::size_t worker, Step step) {
 void HumanReport::print_check(const flow::CheckResult& c, const std::string& prefix) {
   switch (c.outcome) {
     case Outcome::pass:
-      fmt::print(out_, "{}{} {}\n", prefix, is_setup(c.step) ? "✓" : "✅", paint(c.message, "32"));
+      fmt::print(out_, "{}{} {}\n", prefix, is_setup(c.step) ? "✓" : "✅", paint(printable(c.message, 1000), "32"));
       break;
     case Outcome::warn:
-      fmt::print(out_, "{}⚠️  {}\n", prefix, paint(c.message, "33"));
+      fmt::print(out_, "{}⚠️  {}\n", prefix, paint(printable(c.message, 1000), "33"));
       if (!c.got.empty()) fmt::print(out_, "{}   got:      {}\n", prefix, printable(c.got, 500));
-      if (!c.hint.empty()) fmt::print(out_, "{}   💡 {}\n", prefix, c.hint);
+      if (!c.hint.empty()) fmt::print(out_, "{}   💡 {}\n", prefix, printable(c.hint, 500));
       break;
     case Outcome::skip:
-      fmt::print(out_, "{}⚠️  {}\n", prefix, paint(c.message, "33"));
+      fmt::print(out_, "{}⚠️  {}\n", prefix, paint(printable(c.message, 1000), "33"));
       if (c.step == Step::model) {
         fmt::print(out_, "{}   Skipping test\n", prefix);
-        if (!c.hint.empty()) fmt::print(out_, "{}   💡 {}\n", prefix, c.hint);
+        if (!c.hint.empty()) fmt::print(out_, "{}   💡 {}\n", prefix, printable(c.hint, 500));
       }
       break;
     case Outcome::fail:
     case Outcome::error:
-      fmt::print(out_, "{}❌ {}\n", prefix, paint(c.message, "31"));
+      fmt::print(out_, "{}❌ {}\n", prefix, paint(printable(c.message, 1000), "31"));
       if (!c.expected.empty()) fmt::print(out_, "{}   expected: {}\n", prefix, printable(c.expected, 500));
       if (!c.got.empty()) fmt::print(out_, "{}   got:      {}\n", prefix, printable(c.got, 500));
-      if (!c.hint.empty()) fmt::print(out_, "{}   💡 {}\n", prefix, c.hint);
+      if (!c.hint.empty()) fmt::print(out_, "{}   💡 {}\n", prefix, printable(c.hint, 500));
       break;
   }
 }
@@ -289,7 +289,7 @@ void HumanReport::print_verdict(const flow::SuiteResult& r) {
       break;
     default:
       fmt::print(out_, "{}\n", paint(fmt::format("❌ Isolation test FAILED: {}", failure ? printable(failure->message, 300) : "see above"), "1;31"));
-      if (failure && !failure->hint.empty()) fmt::print(out_, "   💡 {}\n", failure->hint);
+      if (failure && !failure->hint.empty()) fmt::print(out_, "   💡 {}\n", printable(failure->hint, 500));
   }
 }
 

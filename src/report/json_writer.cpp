@@ -3,7 +3,7 @@
 
 #include <cmath>
 
-#include "hivetest/report/text.hpp"
+#include "hivetest/util/text.hpp"
 
 namespace hivetest::report {
 

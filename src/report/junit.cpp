@@ -6,7 +6,7 @@
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
-#include "hivetest/report/text.hpp"
+#include "hivetest/util/text.hpp"
 #include "hivetest/report/verdict.hpp"
 
 namespace hivetest::report {

@@ -4,7 +4,7 @@
 #include <fmt/format.h>
 
 #include "hivetest/report/json_writer.hpp"
-#include "hivetest/report/text.hpp"
+#include "hivetest/util/text.hpp"
 #include "hivetest/report/verdict.hpp"
 
 namespace hivetest::report {

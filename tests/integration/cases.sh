@@ -226,6 +226,28 @@ case_a_step_that_throws_ends_the_run() {
   expect_out "hivetest failed inside the Health step"
 }
 
+# Every string a worker sends goes through the one sanitizer before a terminal sees it, in
+# every output mode: no raw ESC, C1 CSI or right-to-left override in stdout or stderr.
+case_hostile_worker_strings_reach_no_terminal_raw() {
+  local worker="python3 $(dirname "${BASH_SOURCE[0]}")/hostile_worker.py"
+  local mode
+  for mode in "" "-v" "--format tap" "--format json" "--hostile-sse-url"; do
+    if [[ $mode == --hostile-sse-url ]]; then
+      run --profile rbee-v2 --worker "$worker --hostile-sse-url" --skip-check graceful-shutdown
+    else
+      # shellcheck disable=SC2086  # the mode is one or two words
+      run --profile rbee-v2 --worker "$worker" $mode
+    fi
+    echo "mode '$mode': exit status $rc"
+    ! grep -q $'\x1b' "$WORK/out" || fail "a raw ESC reached the output in mode '$mode'"
+    ! grep -q $'\xc2\x9b' "$WORK/out" || fail "a raw C1 CSI reached the output in mode '$mode'"
+    ! grep -q $'\xe2\x80\xae' "$WORK/out" || fail "a raw U+202E reached the output in mode '$mode'"
+    grep -qF 'pwned' "$WORK/out" || fail "the hostile strings did not reach the output at all in mode '$mode'"
+  done
+  expect_out '\x1b]0;pwned\x07\x1b[2J'
+  expect_out '\u202e'
+}
+
 case_hive_bind_wider_warns_and_serves() {
   run --hive-bind 0.0.0.0
   expect_rc 0

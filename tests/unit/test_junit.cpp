@@ -4,7 +4,7 @@
 #include <regex>
 
 #include "hivetest/report/junit.hpp"
-#include "hivetest/report/text.hpp"
+#include "hivetest/util/text.hpp"
 #include "report_sample.hpp"
 
 using namespace hivetest;
@@ -15,7 +15,7 @@ namespace {
 bool xml_chars_only(const std::string& doc) {
   std::string_view rest = doc;
   while (!rest.empty()) {
-    auto ch = report::next_utf8(rest);
+    auto ch = hivetest::next_utf8(rest);
     if (ch.length == 0) return false;
     char32_t c = ch.code_point;
     bool allowed = c == 0x9 || c == 0xA || c == 0xD || (c >= 0x20 && c <= 0xD7FF) || (c >= 0xE000 && c <= 0xFFFD) ||

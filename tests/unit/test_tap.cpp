@@ -8,7 +8,7 @@
 #include <simdjson.h>
 
 #include "hivetest/report/tap.hpp"
-#include "hivetest/report/text.hpp"
+#include "hivetest/util/text.hpp"
 #include "report_sample.hpp"
 
 using namespace hivetest;
@@ -27,8 +27,8 @@ std::vector<std::string> lines_of(const std::string& text) {
 bool clean(const std::string& line) {
   std::string_view rest = line;
   while (!rest.empty()) {
-    auto ch = report::next_utf8(rest);
-    if (ch.length == 0 || report::is_control(ch.code_point)) return false;
+    auto ch = hivetest::next_utf8(rest);
+    if (ch.length == 0 || hivetest::is_control(ch.code_point)) return false;
     rest.remove_prefix(ch.length);
   }
   return true;

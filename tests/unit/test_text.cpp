@@ -1,9 +1,9 @@
 // Tests of making worker bytes printable.
 #include <doctest/doctest.h>
 
-#include "hivetest/report/text.hpp"
+#include "hivetest/util/text.hpp"
 
-using hivetest::report::printable;
+using hivetest::printable;
 
 TEST_CASE("plain UTF-8 text passes through") {
   CHECK(printable("héllo → wörld 🧪") == "héllo → wörld 🧪");
@@ -38,7 +38,7 @@ TEST_CASE("C1 controls are escaped and noncharacters replaced, so the text is va
 }
 
 TEST_CASE("next_utf8 decodes code points and rejects what is not shortest-form UTF-8") {
-  using hivetest::report::next_utf8;
+  using hivetest::next_utf8;
   CHECK(next_utf8("A").length == 1);
   CHECK(next_utf8("é").code_point == U'é');
   CHECK(next_utf8("→").code_point == U'→');
@@ -48,4 +48,18 @@ TEST_CASE("next_utf8 decodes code points and rejects what is not shortest-form U
   CHECK(next_utf8("\xe2\x82").length == 0);
   CHECK(next_utf8("\xf4\x90\x80\x80").length == 0);  // past U+10FFFF
   CHECK(next_utf8("").length == 0);
+}
+
+TEST_CASE("bidirectional and line-separator controls are escaped: they reorder or break what a terminal shows") {
+  CHECK(printable("evil\xe2\x80\xaetxt.exe") == "evil\\u202etxt.exe");  // U+202E RIGHT-TO-LEFT OVERRIDE
+  CHECK(printable("\xe2\x80\xaa\xe2\x81\xa6\xe2\x81\xa9") == "\\u202a\\u2066\\u2069");
+  CHECK(printable("a\xe2\x80\xa8" "b\xe2\x80\xa9") == "a\\u2028b\\u2029");
+  CHECK(printable("\xe2\x80\x8b") == "\xe2\x80\x8b");  // a zero-width space reorders nothing
+}
+
+TEST_CASE("a cut never splits a character") {
+  // 3-byte characters: a limit inside the second one cuts after a whole character.
+  auto out = printable("→→→→", 4);
+  CHECK(out.rfind("→→", 0) == 0);
+  CHECK(out.find("[6 more bytes]") != std::string::npos);
 }

@@ -15,7 +15,8 @@ namespace hivetest::flow {
 
 struct Config;
 
-// Cut for messages: a worker can answer anything, at any length.
+// A worker's bytes for a message: through the one sanitizer (util/text.hpp), cut at a
+// character's boundary: a worker can answer anything, at any length.
 std::string excerpt(std::string_view s, std::size_t max = 200);
 std::string status_and_body(const http::ClientResponse& r);
 

@@ -1,9 +1,9 @@
-// Making bytes from a worker safe to show: valid UTF-8, no control characters, bounded.
-#include "hivetest/report/text.hpp"
+// The one sanitizer for every byte a worker or a client sends before a person sees it: valid UTF-8, no controls, bounded.
+#include "hivetest/util/text.hpp"
 
 #include <fmt/format.h>
 
-namespace hivetest::report {
+namespace hivetest {
 
 Utf8Char next_utf8(std::string_view s) {
   auto b = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
@@ -31,7 +31,10 @@ Utf8Char next_utf8(std::string_view s) {
   return {};
 }
 
-bool is_control(char32_t cp) { return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == 0xFFFE || cp == 0xFFFF; }
+bool is_control(char32_t cp) {
+  return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == 0xFFFE || cp == 0xFFFF || (cp >= 0x202A && cp <= 0x202E) ||
+         (cp >= 0x2066 && cp <= 0x2069) || cp == 0x2028 || cp == 0x2029;
+}
 
 std::string cut_marker(std::size_t bytes_left) { return fmt::format("… [{} more bytes]", bytes_left); }
 
@@ -66,4 +69,4 @@ std::string printable(std::string_view bytes, std::size_t max_bytes) {
   return out;
 }
 
-}  // namespace hivetest::report
+}  // namespace hivetest

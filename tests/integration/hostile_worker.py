@@ -1,0 +1,88 @@
+#!/usr/bin/env python3
+"""A worker of rbee's v2 protocol whose every string is hostile to a terminal: escape
+sequences that set the window title and clear the screen, the 8-bit CSI (C1) and the
+right-to-left override, in its ready state, its job's sse_url, its tokens, its stop
+reason and its log lines. hivetest must pass none of it raw to a terminal.
+
+Takes rbee's arguments (--worker-id --port --hive-url ...); --hostile-sse-url makes the
+job's sse_url itself hostile (the inference check then fails, naming it)."""
+import argparse
+import http.server
+import json
+import sys
+import threading
+import urllib.request
+
+EVIL = "\x1b]0;pwned\x07\x1b[2J" + "\xc2\x9b".encode("latin-1").decode("utf-8") + "\u202e"
+
+p = argparse.ArgumentParser()
+for name in ("--worker-id", "--model", "--model-ref", "--backend", "--device", "--hive-url"):
+    p.add_argument(name)
+p.add_argument("--port", type=int)
+p.add_argument("--local-mode", action="store_true")
+p.add_argument("--hostile-sse-url", action="store_true")
+args = p.parse_args()
+sse_url = "/v1/inference/job" + EVIL + "/stream" if args.hostile_sse_url else "/v1/inference/job-1/stream"
+
+
+def log(text):
+    sys.stderr.write(f"worker says {text}{EVIL}\n")
+    sys.stderr.flush()
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *a):
+        log(f"{self.command} {self.path}")
+
+    def reply(self, status, body, kind="application/json"):
+        data = body.encode() if isinstance(body, str) else body
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def events(self, events):
+        body = "".join(f"data: {e}\n\n" for e in events) + "data: [DONE]\n\n"
+        self.reply(200, body, "text/event-stream")
+
+    def do_GET(self):
+        if self.path == "/health":
+            self.reply(200, json.dumps({"status": "healthy", "vram_bytes": 1}))
+        elif self.path == "/v1/ready":
+            self.reply(200, json.dumps({"ready": True, "state": "idle" + EVIL, "model_loaded": True}))
+        elif self.path == "/v1/loading/progress":
+            self.events([json.dumps({"stage": "ready"})])
+        elif self.path.endswith("/stream"):
+            tokens = [json.dumps({"type": "token", "t": "tok" + EVIL, "i": i}) for i in range(3)]
+            end = json.dumps({"type": "end", "tokens_out": 3, "decode_time_ms": 1, "stop_reason": "max_tokens" + EVIL})
+            self.events([json.dumps({"type": "started", "job_id": "job-1"})] + tokens + [end])
+        else:
+            self.reply(404, json.dumps({"error": "no route"}))
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        try:
+            request = json.loads(body)
+            ok = isinstance(request, dict) and 1 <= request.get("max_tokens", 1) <= 2048 and request.get("temperature", 1) <= 2
+        except ValueError:
+            ok = False
+        if not ok:
+            self.reply(400, json.dumps({"error": "bad request" + EVIL}))
+        else:
+            self.reply(200, json.dumps({"job_id": "job-1", "sse_url": sse_url}))
+
+
+def beat():
+    data = json.dumps({"worker_id": args.worker_id, "timestamp": "2026-01-01T00:00:00Z", "health_status": "healthy"})
+    req = urllib.request.Request(args.hive_url + "/v1/heartbeat", data.encode(), {"Content-Type": "application/json"})
+    urllib.request.urlopen(req, timeout=10).read()
+    log("heartbeat sent")
+
+
+server = http.server.ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
+log(f"listening on 127.0.0.1:{args.port}")
+threading.Thread(target=beat, daemon=True).start()
+server.serve_forever()
