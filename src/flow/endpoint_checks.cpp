@@ -144,6 +144,9 @@ asio::awaitable<CheckResult> check_loading_progress(const Endpoint& w) {
   auto req = worker_request(w.config, "GET", check->path);
   auto r = co_await http::fetch(w.ex, w.host, w.port, req, in(w.config.inference_timeout), reader.handler());
   auto expected = fmt::format("an event stream ending {{\"{}\":\"{}\"}} then [DONE]", check->stage_field, check->final_stage);
+  if (reader.over_limit())
+    co_return fail(c, fmt::format("GET {} went over a limit: {}", check->path, reader.limit_error()), expected,
+                   reader.limit_error());
   if (!r && !reader.done) co_return fail(c, fmt::format("GET {} failed: {}", check->path, r.error), expected, r.error);
   if (r && !is_event_stream(*r.response))
     co_return fail(c, fmt::format("GET {} is not an event stream", check->path), expected, status_and_body(*r.response));

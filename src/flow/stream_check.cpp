@@ -196,6 +196,11 @@ asio::awaitable<StreamRun> run_stream(const Endpoint& w, const profile::Placehol
   run.closed_early = tally.closed_early;
   if (run.closed_early) co_return run;  // what came is all that was asked for
   run.accounting = tally.accounting_verdict(std::stoi(values.at("max_tokens")));
+  if (reader.over_limit())
+    co_return fail(fmt::format("the stream from {} went over a limit after {} events: {}", stream_from, reader.events,
+                               reader.limit_error()),
+                   expected, fmt::format("{} bytes, {} tokens, then: {}", reader.bytes, stats.tokens, reader.limit_error()),
+                   "a worker's events must stay within 1 MiB a line and 4 MiB an event");
   if (reader.is_not_sse())
     co_return fail(fmt::format("the stream from {} is not server-sent events: {} bytes without one event", stream_from,
                                reader.bytes),

@@ -114,8 +114,11 @@ int on_headers_complete(llhttp_t* p) {
     s.method = llhttp_method_name(static_cast<llhttp_method_t>(llhttp_get_method(p)));
   s.status = llhttp_get_status_code(p);
   s.head_done = true;
-  // Refuse a body that cannot fit before it is sent (it matters with 100-continue).
-  if (!s.body_sink && (p->flags & F_CONTENT_LENGTH) && p->content_length > s.limits.max_body)
+  // Refuse a request body that cannot fit before it is sent (it matters with
+  // 100-continue). A response's reader says at the pause below whether it streams the
+  // body (no limit: the stream's own parser has its limits) or stores it (on_body's).
+  if (s.kind == MessageParser::Kind::request && !s.body_sink && (p->flags & F_CONTENT_LENGTH) &&
+      p->content_length > s.limits.max_body)
     return s.fail(413, "body of " + std::to_string(p->content_length) + " bytes over the limit of " +
                            std::to_string(s.limits.max_body));
   return HPE_PAUSED;

@@ -248,6 +248,17 @@ case_hostile_worker_strings_reach_no_terminal_raw() {
   expect_out '\u202e'
 }
 
+# A stream over the SSE parser's limits fails naming the limit, wherever in the stream it comes.
+case_oversized_stream_names_the_limit() {
+  local worker="python3 $(dirname "${BASH_SOURCE[0]}")/hostile_worker.py"
+  run --profile rbee-v2 --worker "$worker --oversized line" --checks inference
+  expect_rc 1
+  expect_out "went over a limit after 1 events: SSE line longer than max_line (1048576 bytes)"
+  run --profile rbee-v2 --worker "$worker --oversized event" --checks inference
+  expect_rc 1
+  expect_out "SSE event data longer than max_event (4194304 bytes)"
+}
+
 case_hive_bind_wider_warns_and_serves() {
   run --hive-bind 0.0.0.0
   expect_rc 0

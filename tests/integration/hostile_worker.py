@@ -21,6 +21,7 @@ for name in ("--worker-id", "--model", "--model-ref", "--backend", "--device", "
 p.add_argument("--port", type=int)
 p.add_argument("--local-mode", action="store_true")
 p.add_argument("--hostile-sse-url", action="store_true")
+p.add_argument("--oversized", choices=["line", "event"], help="a stream with a line over 1 MiB, or an event over 4 MiB")
 args = p.parse_args()
 sse_url = "/v1/inference/job" + EVIL + "/stream" if args.hostile_sse_url else "/v1/inference/job-1/stream"
 
@@ -55,6 +56,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.reply(200, json.dumps({"ready": True, "state": "idle" + EVIL, "model_loaded": True}))
         elif self.path == "/v1/loading/progress":
             self.events([json.dumps({"stage": "ready"})])
+        elif self.path.endswith("/stream") and args.oversized:
+            token = json.dumps({"type": "token", "t": "x", "i": 0})
+            if args.oversized == "line":
+                big = "data: " + "x" * (2 << 20) + "\n\n"
+            else:  # five lines of 1,000,000 bytes each, one event
+                big = "".join("data: " + "y" * 1_000_000 + "\n" for _ in range(5)) + "\n"
+            self.reply(200, f"data: {token}\n\n{big}data: [DONE]\n\n", "text/event-stream")
         elif self.path.endswith("/stream"):
             tokens = [json.dumps({"type": "token", "t": "tok" + EVIL, "i": i}) for i in range(3)]
             end = json.dumps({"type": "end", "tokens_out": 3, "decode_time_ms": 1, "stop_reason": "max_tokens" + EVIL})

@@ -26,7 +26,10 @@ class SseReader {
   http::StreamHandler handler();
 
   // A body of bytes with no event in it: whatever it is, it is not an event stream.
-  bool is_not_sse() const { return events == 0 && bytes > 0; }
+  bool is_not_sse() const { return events == 0 && bytes > 0 && !over_limit(); }
+  // The parser's limit that the stream went over ("SSE line longer than …"), or "".
+  bool over_limit() const { return parser_.failed(); }
+  const std::string& limit_error() const { return parser_.error(); }
 
   std::size_t bytes = 0;
   std::size_t events = 0;
