@@ -105,7 +105,9 @@ bool check_model(Session& s) {
 namespace {
 
 // 3. The worker, started with the profile's arguments; an attached one is already running.
-bool start_worker(Session& s) {
+// Its port is held from other hivetests until it is ready, unless `hold_port` is false
+// (a worker that could not bind a held port: it binds without SO_REUSEADDR).
+bool start_worker(Session& s, bool hold_port) {
   s.begin(Step::spawn);
   if (s.cfg.attach) {
     s.result.worker_port = s.cfg.attach->port;
@@ -113,13 +115,16 @@ bool start_worker(Session& s) {
                                 .message = fmt::format("Attached to the worker at {}: not started by hivetest", s.cfg.attach->url)});
   }
   std::string why;
-  auto port = s.ports->pick(s.ex, why);
-  if (!port)
+  auto held = s.ports->pick(s.ex, why);
+  if (!held)
     return s.fail(Step::spawn, "spawn", fmt::format("Cannot use the worker port: {}", why), "a free port for the worker",
                   why, "try --port auto", Outcome::error);
-  s.result.worker_port = *port;
+  auto port = held->port;
+  auto earlier_port = s.result.worker_port;
+  s.result.worker_port = port;
+  if (hold_port) s.port_hold = std::move(held);
 
-  auto values = argument_values(s, *port);
+  auto values = argument_values(s, port);
   process::SpawnOptions opts;
   for (const auto& word : s.cfg.worker_argv) opts.argv.push_back(profile::expand(word, values));
   for (const auto& word : s.cfg.profile->arguments) opts.argv.push_back(profile::expand(word, values));
@@ -133,7 +138,11 @@ bool start_worker(Session& s) {
     return s.fail(Step::spawn, "spawn", fmt::format("Worker not started: {}", error), "a worker command that runs",
                   error, "check --worker (it is split like a shell would, and run without one)", Outcome::error);
   s.result.pid = s.child->pid();
-  return s.pass(Step::spawn, "spawn", fmt::format("Worker started (PID {}, port {})", s.child->pid(), *port));
+  if (!hold_port)
+    return s.pass(Step::spawn, "spawn", fmt::format("Worker started again (PID {}, port {}): it could not bind port {}, "
+                                                    "which was in use or held for it",
+                                                    s.child->pid(), port, earlier_port));
+  return s.pass(Step::spawn, "spawn", fmt::format("Worker started (PID {}, port {})", s.child->pid(), port));
 }
 
 // Polls readiness from 1 ms on, each wait a quarter longer than the last (up to 50 ms):
@@ -163,40 +172,60 @@ asio::awaitable<std::string> kind_hint(Session& s, std::string otherwise) {
   co_return kind.empty() ? otherwise : wrong_profile_hint(kind);
 }
 
-// 4. Ready, or the worker exited, or the deadline: whichever comes first.
-asio::awaitable<bool> wait_ready(Session& s) {
+// Words with which servers say that their address is taken.
+bool said_address_in_use(const std::vector<process::LogLine>& log) {
+  for (const auto& line : log)
+    for (const char* words : {"in use", "EADDRINUSE", "already in use"})
+      if (line.text.find(words) != std::string::npos) return true;
+  return false;
+}
+
+enum class Ready { yes, no, port_taken };
+
+// 4. Ready, or the worker exited, or the deadline: whichever comes first. A worker that
+// exits saying its address is in use, while its port was held for it, is port_taken
+// (when `may_retry`): it is started once more.
+asio::awaitable<Ready> wait_ready(Session& s, bool may_retry) {
   s.begin(Step::ready);
   auto deadline = Clock::now() + s.cfg.ready_timeout;
   auto outcome = co_await first_of(poll_until_ready(s, deadline), s.worker_exit());
-  if (interrupted(s, outcome.index())) co_return false;
+  if (interrupted(s, outcome.index())) co_return Ready::no;
   const auto& name = s.cfg.profile->name;
   if (outcome.index() == 1) {
-    auto kind = guess_kind_from_log(s.child->log().tail(s.cfg.log_lines), name);
-    co_return s.fail(Step::ready, "ready", fmt::format("Worker exited before it was ready: {}", s.exit_text()),
+    auto log = s.child->log().tail(s.cfg.log_lines);
+    if (may_retry && s.port_hold && said_address_in_use(log)) co_return Ready::port_taken;
+    auto kind = guess_kind_from_log(log, name);
+    s.fail(Step::ready, "ready", fmt::format("Worker exited before it was ready: {}", s.exit_text()),
                      "the worker running until it is ready", s.exit_text(),
                      kind.empty() ? "run the worker command by hand, or with -v, to see why it stops"
                                   : fmt::format("it refused the {} profile's arguments; {}", name, wrong_profile_hint(kind)));
+    co_return Ready::no;
   }
   auto ready = std::get<0>(std::move(outcome));
   if (ready.state == Readiness::State::broken) {
     // Awaited on its own line: g++ 12 mishandles temporaries around a co_await inside a call.
     std::string hint = "the worker wants a key: pass --api-key KEY";
     if (ready.status != 401 && ready.status != 403) hint = co_await kind_hint(s, "check --profile (hivetest --list-profiles)");
-    co_return s.fail(Step::ready, "ready", fmt::format("Worker does not answer as the {} profile expects: {}", name, ready.why),
-                     fmt::format("the {} profile's readiness endpoints", name), ready.why, hint);
+    s.fail(Step::ready, "ready", fmt::format("Worker does not answer as the {} profile expects: {}", name, ready.why),
+           fmt::format("the {} profile's readiness endpoints", name), ready.why, hint);
+    co_return Ready::no;
   }
-  if (ready.state != Readiness::State::ready)
-    co_return s.fail(Step::ready, "ready",
+  if (ready.state != Readiness::State::ready) {
+    s.fail(Step::ready, "ready",
                      fmt::format("Worker did not become ready within {}", seconds(s.cfg.ready_timeout)),
                      fmt::format("{} answering ready", s.cfg.profile->readiness.front().path), ready.why,
                      fmt::format("try --timeout {}", std::max<long>(60, 2 * s.cfg.ready_timeout.count() / 1000)));
+    co_return Ready::no;
+  }
+  s.port_hold.reset();  // bound by the worker now
   s.result.time_to_ready = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - s.step_started);
   // The streams name the model the worker lists; the models check itself comes later.
   if (s.cfg.profile->models) {
     CheckResult listed = co_await check_models(s.endpoint(), s.model_id);
     if (listed.outcome != Outcome::pass) s.model_id.clear();
   }
-  co_return s.pass(Step::ready, "ready", fmt::format("Worker is ready! ({:.1f} ms)", s.result.time_to_ready->count() / 1000.0));
+  s.pass(Step::ready, "ready", fmt::format("Worker is ready! ({:.1f} ms)", s.result.time_to_ready->count() / 1000.0));
+  co_return Ready::yes;
 }
 
 // A check left out with --checks or --skip-check, shown as skipped.
@@ -351,8 +380,14 @@ asio::awaitable<void> check_endpoints(Session& s) {
 
 asio::awaitable<void> run_steps(Session* session) {
   Session& s = *session;
-  if (!start_worker(s)) co_return;                // 3
-  if (!co_await wait_ready(s)) co_return;         // 4
+  if (!start_worker(s, true)) co_return;          // 3
+  auto ready = co_await wait_ready(s, true);      // 4
+  if (ready == Ready::port_taken) {               // 3 and 4 once more, on a port not held
+    co_await s.child->terminate(s.cfg.grace);
+    if (!start_worker(s, false)) co_return;
+    ready = co_await wait_ready(s, false);
+  }
+  if (ready != Ready::yes) co_return;
   if (!co_await endpoint_step(s, Step::ready_means_ready, "ready-means-ready", check_ready_means_ready(s.endpoint())))
     co_return;
   if (!co_await wait_heartbeats(s)) co_return;    // 5

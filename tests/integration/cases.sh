@@ -259,6 +259,17 @@ case_oversized_stream_names_the_limit() {
   expect_out "SSE event data longer than max_event (4194304 bytes)"
 }
 
+# The port hivetest holds for a worker until it is ready keeps other hivetests off it; a
+# worker that binds without SO_REUSEADDR cannot take it either, and is started once more
+# on a port not held, saying so.
+case_worker_without_reuse_address_is_started_again() {
+  run --profile rbee-v2 --worker "python3 $(dirname "${BASH_SOURCE[0]}")/hostile_worker.py --tame --no-reuse-address"
+  expect_rc 0
+  expect_out "Worker started again (PID"
+  expect_out "which was in use or held for it"
+  expect_out "ALL TESTS PASSED"
+}
+
 case_hive_bind_wider_warns_and_serves() {
   run --hive-bind 0.0.0.0
   expect_rc 0

@@ -5,7 +5,8 @@ right-to-left override, in its ready state, its job's sse_url, its tokens, its s
 reason and its log lines. hivetest must pass none of it raw to a terminal.
 
 Takes rbee's arguments (--worker-id --port --hive-url ...); --hostile-sse-url makes the
-job's sse_url itself hostile (the inference check then fails, naming it)."""
+job's sse_url itself hostile (the inference check then fails, naming it); --tame sends
+ordinary strings; --no-reuse-address binds its port without SO_REUSEADDR, as some servers do."""
 import argparse
 import http.server
 import json
@@ -13,7 +14,6 @@ import sys
 import threading
 import urllib.request
 
-EVIL = "\x1b]0;pwned\x07\x1b[2J" + "\xc2\x9b".encode("latin-1").decode("utf-8") + "\u202e"
 
 p = argparse.ArgumentParser()
 for name in ("--worker-id", "--model", "--model-ref", "--backend", "--device", "--hive-url"):
@@ -21,8 +21,11 @@ for name in ("--worker-id", "--model", "--model-ref", "--backend", "--device", "
 p.add_argument("--port", type=int)
 p.add_argument("--local-mode", action="store_true")
 p.add_argument("--hostile-sse-url", action="store_true")
+p.add_argument("--tame", action="store_true")
+p.add_argument("--no-reuse-address", action="store_true")
 p.add_argument("--oversized", choices=["line", "event"], help="a stream with a line over 1 MiB, or an event over 4 MiB")
 args = p.parse_args()
+EVIL = "" if args.tame else "\x1b]0;pwned\x07\x1b[2J" + "\xc2\x9b".encode("latin-1").decode("utf-8") + "\u202e"
 sse_url = "/v1/inference/job" + EVIL + "/stream" if args.hostile_sse_url else "/v1/inference/job-1/stream"
 
 
@@ -90,6 +93,7 @@ def beat():
     log("heartbeat sent")
 
 
+http.server.ThreadingHTTPServer.allow_reuse_address = not args.no_reuse_address
 server = http.server.ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
 log(f"listening on 127.0.0.1:{args.port}")
 threading.Thread(target=beat, daemon=True).start()

@@ -10,6 +10,7 @@
 #include <asio/any_io_executor.hpp>
 
 #include "hivetest/flow/endpoint_checks.hpp"
+#include "hivetest/flow/port_picker.hpp"
 #include "hivetest/flow/isolation.hpp"
 #include "hivetest/flow/result.hpp"
 #include "hivetest/hive/mock_hive.hpp"
@@ -17,21 +18,6 @@
 
 namespace hivetest::flow {
 
-// Hands out worker ports: the one asked for, counting up for each further worker and
-// (with several workers) skipping ports in use, or ports the kernel picks.
-class PortPicker {
- public:
-  PortPicker(std::optional<uint16_t> first, bool skip_in_use) : next_(first), skip_in_use_(skip_in_use) {}
-  // A free port, or nullopt with `why` set.
-  std::optional<uint16_t> pick(asio::any_io_executor ex, std::string& why);
-
- private:
-  std::optional<uint16_t> next_;
-  bool skip_in_use_;
-  // A port handed out stays free to a probe until its worker binds it: never hand it out
-  // twice (one entry per worker).
-  std::set<uint16_t> given_;
-};
 
 // The model's file name, and the reference the worker is given ("file:" + that name by default).
 std::string model_file_name(const std::string& model);
@@ -49,6 +35,7 @@ struct Session {
   RunResult result;
   hive::MockHive* hive = nullptr;  // shared by every session of the suite
   PortPicker* ports = nullptr;
+  std::optional<PortReservation> port_hold;  // the worker's port, kept from other hivetests until it is ready
   std::unique_ptr<process::Child> child;
   Clock::time_point started = Clock::now();
   Clock::time_point step_started = started;
