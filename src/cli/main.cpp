@@ -5,11 +5,14 @@
 #include <cstring>
 #include <memory>
 
+#include <unistd.h>
+
 #include <asio/co_spawn.hpp>
 #include <asio/io_context.hpp>
 #include <asio/signal_set.hpp>
 #include <fmt/format.h>
 
+#include "hivetest/cli/live_output.hpp"
 #include "hivetest/cli/options.hpp"
 #include "hivetest/flow/suite.hpp"
 #include "hivetest/report/junit.hpp"
@@ -44,11 +47,23 @@ int main(int argc, char** argv) {
     interrupt.set();
   });
 
-  auto reporter = report::make_reporter(opts.report, stdout, stderr);
+  // What is shown while the run goes (the human report, or the progress beside a TAP or
+  // JSON document) never stalls the loop when its reader is slow; the document is written
+  // once the run is over.
+  bool human = opts.report.format == "human";
+  std::fflush(nullptr);
+  cli::LiveOutput live(io.get_executor(), human ? STDOUT_FILENO : STDERR_FILENO);
+  auto reporter = human ? report::make_reporter(opts.report, live.file(), stderr)
+                        : report::make_reporter(opts.report, stdout, live.file());
   int code = flow::exit_code::setup_error;
   asio::co_spawn(io, flow::run_suite(io.get_executor(), opts.plan, *reporter, interrupt, signal_number),
                  [&](std::exception_ptr e, flow::SuiteResult result) {
                    signals.cancel();
+                   struct CloseLive {  // on every path out of here, after the last report line
+                     cli::LiveOutput& live;
+                     ~CloseLive() { live.close(); }
+                   } close_live{live};
+                   live.keep_everything();
                    if (e) {
                      try {
                        std::rethrow_exception(e);

@@ -23,6 +23,9 @@ using flow::Step;
 namespace {
 
 const char* const rule = "==================================";
+// A worker's line as a person reads it; the reports for machines keep up to the log ring's
+// limit, and a few hundred bytes keep a flooding worker's summary short for a slow reader.
+constexpr std::size_t max_shown_line = 400;
 
 const char* announce(Step step) { return flow::check_info(step).announce; }
 
@@ -53,7 +56,9 @@ std::string hive_entry(const hive::HiveLogEntry& e) {
 
 int terminal_columns(std::FILE* out) {
   winsize ws{};
-  if (::ioctl(::fileno(out), TIOCGWINSZ, &ws) == 0 && ws.ws_col > 20) return ws.ws_col;
+  int fd = ::fileno(out);  // -1 for the live output's queue: the terminal is stdout
+  if (fd < 0) fd = STDOUT_FILENO;
+  if (::ioctl(fd, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 20) return ws.ws_col;
   return 80;
 }
 
@@ -169,7 +174,7 @@ void HumanReport::worker_line(std::size_t worker, const process::LogLine& line) 
   if (many() && live_board_) return;  // the board owns the screen; the logs come at the end
   std::string who = many() ? fmt::format("[{}] ", rows_[worker].id) : "";
   fmt::print(out_, "   {}{} {}{}\n", who, paint(line.stream == process::Stream::err ? "[worker:err]" : "[worker:out]", "2"),
-             printable(line.text), line.cut ? " [cut]" : "");
+             printable(line.text, max_shown_line), line.cut ? " [cut]" : "");
   std::fflush(out_);
 }
 
@@ -200,7 +205,7 @@ void HumanReport::finish_one(const flow::SuiteResult& suite) {
     fmt::print(out_, "\n📋 Worker logs (last {} of {} lines):\n", r.worker_log.size(), r.worker_log_total);
     if (r.worker_log.empty()) fmt::print(out_, "   (no output)\n");
     for (const auto& l : r.worker_log)
-      fmt::print(out_, "   {} {}{}\n", l.stream == process::Stream::err ? "[err]" : "[out]", printable(l.text),
+      fmt::print(out_, "   {} {}{}\n", l.stream == process::Stream::err ? "[err]" : "[out]", printable(l.text, max_shown_line),
                  l.cut ? " [cut]" : "");
   }
 
@@ -236,7 +241,7 @@ void HumanReport::finish_many(const flow::SuiteResult& suite) {
     if (r.exit_code == flow::exit_code::passed || r.worker_log.empty()) continue;
     fmt::print(out_, "\n📋 Worker {} logs (last {} of {} lines):\n", r.worker_id, r.worker_log.size(), r.worker_log_total);
     for (const auto& l : r.worker_log)
-      fmt::print(out_, "   {} {}{}\n", l.stream == process::Stream::err ? "[err]" : "[out]", printable(l.text),
+      fmt::print(out_, "   {} {}{}\n", l.stream == process::Stream::err ? "[err]" : "[out]", printable(l.text, max_shown_line),
                  l.cut ? " [cut]" : "");
   }
 

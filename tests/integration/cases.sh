@@ -270,6 +270,21 @@ case_worker_without_reuse_address_is_started_again() {
   expect_out "ALL TESTS PASSED"
 }
 
+# -v with a reader at 20 KB/s (pv, with a small buffer) and a worker flooding its log: the
+# loop never waits for the reader, lines that do not fit are dropped and counted, the summary
+# arrives whole, and the run ends soon after its 5 s deadline (it took 65 s when every line
+# was written where it was made; 50 s is five times the 10 s it must stay under).
+case_verbose_with_a_slow_reader_keeps_its_deadlines() {
+  local t0; t0=$(now_ms)
+  "$HIVETEST" -v --no-color --port auto --hive-port auto --model "$MODEL" --model-ref "$MARK" --timeout 5 \
+    --worker "$(rw --fault never-ready --fault log-flood)" | pv -qL 20k -B 4096 >"$WORK/out"
+  local elapsed=$(( $(now_ms) - t0 ))
+  echo "ended after $elapsed ms"
+  expect_out "line(s) dropped: the output was not read as fast as it came"
+  expect_out "❌ Isolation test FAILED: Worker did not become ready within 5s"
+  (( elapsed < 50000 )) || fail "took $elapsed ms with a slow reader"
+}
+
 case_hive_bind_wider_warns_and_serves() {
   run --hive-bind 0.0.0.0
   expect_rc 0
