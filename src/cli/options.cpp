@@ -1,8 +1,7 @@
-// The command line of SPEC.md §3, turned into the flow's configuration.
+// The command line, read through the option table and checked whole before anything starts.
 #include "hivetest/cli/options.hpp"
 
 #include <algorithm>
-#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <unistd.h>
@@ -12,10 +11,11 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "hivetest/cli/help.hpp"
 #include "hivetest/cli/matrix.hpp"
+#include "hivetest/cli/option_table.hpp"
 #include "hivetest/cli/shard.hpp"
 #include "hivetest/flow/checks.hpp"
-#include "hivetest/process/child.hpp"
 #include "hivetest/version.hpp"
 
 namespace hivetest::cli {
@@ -23,8 +23,6 @@ namespace hivetest::cli {
 namespace fs = std::filesystem;
 
 namespace {
-
-const char* const default_external_model = ".test-models/tinyllama/tinyllama-1.1b-chat-v1.0.Q4_K_M.gguf";
 
 // The bundled reference worker and tiny model sit beside hivetest in the build tree, or
 // under libexec and share when installed.
@@ -52,26 +50,6 @@ Bundled find_bundled() {
   return b;
 }
 
-// "auto" or a port number.
-std::string port_value(const std::string& text, std::optional<uint16_t>& port) {
-  if (text == "auto") {
-    port.reset();
-    return {};
-  }
-  try {
-    std::size_t used = 0;
-    long v = std::stol(text, &used);
-    if (used == text.size() && v > 0 && v < 65536) {
-      port = static_cast<uint16_t>(v);
-      return {};
-    }
-  } catch (...) {
-  }
-  return fmt::format("'{}' is not a port: give 1-65535 or auto", text);
-}
-
-std::chrono::milliseconds from_seconds(double s) { return std::chrono::milliseconds(std::llround(s * 1000)); }
-
 void print_profiles() {
   for (const auto& p : profile::builtin_profiles()) {
     fmt::print("{}\n", p.name);
@@ -92,169 +70,217 @@ void print_profiles() {
   }
 }
 
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      std::size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = up;
+    }
+  }
+  return row[b.size()];
+}
+
+// " (did you mean --profile?)" for a misspelt option, or "".
+std::string nearest_option(const std::string& given) {
+  std::string best;
+  std::size_t best_distance = 3;  // further than that is no misspelling
+  for (const auto& o : option_table()) {
+    if (o.group == Group::hidden) continue;
+    auto name = long_name(o);
+    if (given.size() >= 4 && name.rfind(given, 0) == 0) return fmt::format(" (did you mean {}?)", name);
+    if (auto d = edit_distance(given, name); d < best_distance) {
+      best_distance = d;
+      best = name;
+    }
+  }
+  return best.empty() ? "" : fmt::format(" (did you mean {}?)", best);
+}
+
+Parsed usage_error(const std::string& msg) {
+  fmt::print(stderr, "hivetest: {}\n", msg);
+  return Parsed{std::nullopt, flow::exit_code::setup_error};
+}
+
+// NO_COLOR counts when it is set and not empty (no-color.org); a dumb terminal has none.
+bool wants_color(bool no_color_option) {
+  const char* no_color = std::getenv("NO_COLOR");
+  const char* term = std::getenv("TERM");
+  return !no_color_option && !(no_color && *no_color) && !(term && std::string_view(term) == "dumb") &&
+         ::isatty(STDOUT_FILENO);
+}
+
+// The locale says UTF-8: emoji can be shown; otherwise ASCII markers replace them.
+bool utf8_locale() {
+  for (const char* name : {"LC_ALL", "LC_CTYPE", "LANG"}) {
+    const char* v = std::getenv(name);
+    if (!v || !*v) continue;
+    std::string s(v);
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+    return s.find("utf-8") != std::string::npos || s.find("utf8") != std::string::npos;
+  }
+  return false;
+}
+
+// The checks chosen: every selectable one unless --checks names some or --skip-check leaves some out.
+std::string choose_checks(Settings& s) {
+  if (!s.checks.empty() && !s.skip_checks.empty()) return "--checks and --skip-check: give one or the other";
+  std::vector<std::string> named;
+  for (const auto& list : s.checks.empty() ? s.skip_checks : s.checks) {
+    std::size_t from = 0;
+    while (from <= list.size()) {
+      auto comma = list.find(',', from);
+      auto name = list.substr(from, comma == std::string::npos ? std::string::npos : comma - from);
+      if (!flow::find_check(name))
+        return fmt::format("{} must name checks such as health, inference, graceful-shutdown (--help lists them) (got '{}')",
+                           s.checks.empty() ? "--skip-check" : "--checks", name);
+      named.push_back(name);
+      if (comma == std::string::npos) break;
+      from = comma + 1;
+    }
+  }
+  for (const auto& info : flow::check_catalog()) {
+    if (!info.selectable) continue;
+    bool listed = std::find(named.begin(), named.end(), info.name) != named.end();
+    if (s.checks.empty() ? listed : !listed) s.worker.skipped.insert(info.step);
+  }
+  return {};
+}
+
+// The settings read, turned into what runs: the profile loaded, the checks chosen, the
+// workers listed, every combination checked.
+Parsed resolve(Settings s);
+
 }  // namespace
 
 Parsed parse(int argc, char** argv) {
-  Options o;
-  flow::Config f;
-  Bundled bundled = find_bundled();
-  std::string worker, port = "18081", hive_port = "19200", profile = "rbee", matrix, attach, shard;
-  bool list_profiles = false;
-  std::vector<std::string> checks, skip_checks;
-  double heartbeat_interval = 0;
-  double timeout = 30, heartbeat_timeout = 35, inference_timeout = 30, grace = 5, hive_head_timeout = 10;
-  std::size_t workers = 1, max_parallel = 0;
-  bool verbose = false, no_color = false;
-
-  CLI::App app{"hivetest: tests an LLM inference worker in isolation against a mock hive.\n"
-               "With no options it runs the whole flow against the bundled reference worker and tiny model."};
-  app.set_version_flag("--version", std::string("hivetest ") + version);
-  app.add_option("--worker", worker, "worker command, split like a shell would but run without one")
-      ->default_str(bundled.worker.empty() ? "reference-worker" : "bundled reference-worker");
-  app.add_option("--model", f.model, "model file (GGUF)")
-      ->default_str(bundled.model.empty() ? default_external_model : bundled.model);
-  app.add_option("--model-ref", f.model_ref, "model reference passed to the worker")->default_str("file:<model name>");
-  app.add_option("--backend", f.backend, "cpu, cuda or metal")->capture_default_str();
-  app.add_option("--device", f.device, "device number")->capture_default_str();
-  app.add_option("--port", port, "worker port, or auto")->capture_default_str();
-  app.add_option("--hive-port", hive_port, "mock hive port, or auto")->capture_default_str();
-  app.add_option("--timeout", timeout, "seconds for the worker to become ready")->capture_default_str()->check(CLI::PositiveNumber);
-  app.add_option("--heartbeats", f.heartbeats, "heartbeats to wait for (0 = don't wait)")->capture_default_str();
-  app.add_option("--heartbeat-timeout", heartbeat_timeout, "seconds to wait for them")->capture_default_str()->check(CLI::PositiveNumber);
-  app.add_option("--inference-timeout", inference_timeout, "seconds for the inference stream to finish")->capture_default_str()->check(CLI::PositiveNumber);
-  app.add_option("--grace", grace, "seconds between SIGTERM and SIGKILL at cleanup")->capture_default_str()->check(CLI::NonNegativeNumber);
-  app.add_option("--hive-head-timeout", hive_head_timeout,
-                 "seconds a client of the mock hive has to send a request head before it is cut off")
-      ->capture_default_str()->check(CLI::PositiveNumber);
-  app.add_option("--prompt", f.prompt, "inference prompt")->capture_default_str();
-  app.add_option("--max-tokens", f.max_tokens, "inference max_tokens")->capture_default_str()->check(CLI::Range(1, 2048));
-  app.add_option("--temperature", f.temperature, "inference temperature")->capture_default_str()->check(CLI::Range(0.0, 2.0));
-  app.add_option("--workers", workers, "workers to run in parallel, ports counting up from --port")
-      ->capture_default_str()->check(CLI::Range(1, 1024));
-  app.add_option("--max-parallel", max_parallel, "start at most K workers at a time (0 = all)")->capture_default_str();
-  app.add_option("--matrix", matrix, "JSON file listing worker specs to run in parallel");
-  app.add_option("--profile", profile, "worker kind: rbee, rbee-v1, rbee-v2, llama-server, openai, or a profile file (JSON)")
-      ->capture_default_str();
-  app.add_flag("--list-profiles", list_profiles, "list the built-in worker kinds: what each starts and checks");
-  app.add_option("--api-key", f.api_key, "sent to the worker as Authorization: Bearer KEY");
-  app.add_option("--attach", attach, "test the worker already running at http://HOST:PORT: no start, no stop");
-  app.add_option("--hive-bind", o.plan.hive_bind, "address the mock hive listens on (wider than 127.0.0.1: reachable from other hosts)")
-      ->capture_default_str();
-  app.add_option("--checks", checks, "run only these checks (comma-separated): " + flow::selectable_check_names())
-      ->delimiter(',');
-  app.add_option("--skip-check", skip_checks, "leave this check out (repeatable)");
-  app.add_flag("--strict", o.plan.strict, "a warning (e.g. a worker that dies by SIGTERM) fails the run");
-  app.add_option("--concurrency", f.concurrency, "streams at once in the concurrent-streams check")
-      ->capture_default_str()->check(CLI::Range(1, 64));
-  app.add_option("--heartbeat-interval", heartbeat_interval,
-                 "seconds between the worker's heartbeats, for heartbeat-cadence [default: the profile's, 30 for rbee]")
-      ->check(CLI::PositiveNumber);
-  app.add_option("--shard", shard, "K/N: run the K-th of N shares of the workers (of a --matrix), for N CI jobs");
-  app.add_option("--format", o.report.format, "what goes to stdout: human, tap or json")->capture_default_str();
-  app.add_option("--tap-version", o.report.tap_version, "13 for TAP harnesses older than TAP 14 (prove 3.44)")
-      ->capture_default_str()->check(CLI::IsMember({13, 14}));
-  app.add_option("--junit", o.junit, "also write a JUnit XML report to FILE");
-  app.add_option("--log-lines", f.log_lines, "worker log lines shown")->capture_default_str();
-  app.add_flag("-v,--verbose", verbose, "stream worker output live, prefixed");
-  app.add_flag("--no-color", no_color, "no colour (also when NO_COLOR is set or stdout is not a terminal)");
-
+  Settings s;
+  std::string error;  // the first value refused
+  CLI::App app{"hivetest"};
+  app.set_help_flag();  // hivetest writes its own help, from the table
+  app.allow_extras();   // and says itself what it does not know
+  for (const auto& o : option_table()) {
+    if (!o.value) {
+      app.add_flag_function(o.names, [&s, &o](std::int64_t) { o.apply(s, ""); });
+      continue;
+    }
+    app.add_option_function<std::vector<std::string>>(
+           o.names,
+           [&s, &o, &error](const std::vector<std::string>& values) {
+             for (const auto& v : values) {
+               auto e = o.apply(s, v);
+               if (!e.empty() && error.empty()) error = fmt::format("{} {} (got '{}')", long_name(o), e, v);
+             }
+           })
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+        ->allow_extra_args(false);
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    int code = app.exit(e);
-    return {std::nullopt, code == 0 ? 0 : 2};
+    std::string what = e.what();
+    auto colon = what.find(':');
+    std::string flag = colon == std::string::npos ? what : what.substr(0, colon);
+    if (const auto* o = find_option(flag)) return usage_error(fmt::format("{} needs a value ({})", flag, o->value));
+    return usage_error(what);
   }
-
-  auto usage_error = [](const std::string& msg) {
-    fmt::print(stderr, "hivetest: {}\nRun with --help for more information.\n", msg);
-    return Parsed{std::nullopt, 2};
-  };
-  if (list_profiles) {
+  for (const auto& extra : app.remaining()) {
+    if (extra.rfind("-", 0) == 0)
+      return usage_error(fmt::format("unknown option '{}'{}", extra, nearest_option(extra.substr(0, extra.find('=')))));
+    return usage_error(fmt::format("unexpected argument '{}' (a command with arguments goes in quotes: --worker \"CMD ARGS\")", extra));
+  }
+  if (s.help) {
+    fmt::print("{}", help_text());
+    return {std::nullopt, 0};
+  }
+  if (s.version) {
+    fmt::print("hivetest {}\n", version);
+    return {std::nullopt, 0};
+  }
+  if (!s.generate.empty()) {
+    fmt::print("{}", s.generate == "man" ? man_page() : bash_completion());
+    return {std::nullopt, 0};
+  }
+  if (s.list_profiles) {
     print_profiles();
     return {std::nullopt, 0};
   }
-  if (auto err = port_value(port, f.port); !err.empty()) return usage_error("--port: " + err);
-  if (auto err = port_value(hive_port, o.plan.hive_port); !err.empty()) return usage_error("--hive-port: " + err);
-  if (!report::make_reporter(o.report, stdout, stderr))
-    return usage_error(fmt::format("--format {}: unknown format (known: human, tap, json)", o.report.format));
-  if (!matrix.empty() && workers > 1) return usage_error("--matrix and --workers: give one or the other");
-  std::string profile_error;
-  f.profile = profile::load_profile(profile, profile_error);
-  if (!f.profile) return usage_error("--profile: " + profile_error);
-  if (!checks.empty() && !skip_checks.empty()) return usage_error("--checks and --skip-check: give one or the other");
-  for (const auto& name : checks.empty() ? skip_checks : checks)
-    if (!flow::find_check(name))
-      return usage_error(fmt::format("unknown check '{}' (known: {})", name, flow::selectable_check_names()));
-  for (const auto& info : flow::check_catalog()) {
-    if (!info.selectable) continue;
-    bool listed = std::find(checks.begin(), checks.end(), info.name) != checks.end();
-    bool skipped = std::find(skip_checks.begin(), skip_checks.end(), info.name) != skip_checks.end();
-    if (skipped || (!checks.empty() && !listed)) f.skipped.insert(info.step);
-  }
-  if (heartbeat_interval > 0) f.heartbeat_interval = from_seconds(heartbeat_interval);
-  if (!attach.empty()) {
-    std::string error;
-    f.attach = flow::parse_attach_url(attach, error);
+  if (!error.empty()) return usage_error(error);
+  return resolve(std::move(s));
+}
+
+namespace {
+
+Parsed resolve(Settings s) {
+  Options o;
+  flow::Config& f = s.worker;
+  std::string error;
+  f.profile = profile::load_profile(s.profile, error);
+  if (!f.profile) return usage_error("--profile: " + error);
+  if (auto e = choose_checks(s); !e.empty()) return usage_error(e);
+  if (!s.matrix.empty() && s.workers > 1) return usage_error("--matrix and --workers: give one or the other");
+  if (!s.attach.empty()) {
+    f.attach = flow::parse_attach_url(s.attach, error);
     if (!f.attach) return usage_error("--attach: " + error);
-    if (!worker.empty()) return usage_error("--attach and --worker: give one or the other");
-    if (workers > 1) return usage_error("--attach and --workers: one running worker is one worker");
+    if (s.worker_given) return usage_error("--attach and --worker: give one or the other");
+    if (s.workers > 1) return usage_error("--attach and --workers: one running worker is one worker");
   }
-  if (o.plan.hive_bind != "127.0.0.1") {
+  if (s.plan.hive_bind != flow::SuitePlan{}.hive_bind) {
     std::error_code ec;
-    asio::ip::make_address(o.plan.hive_bind, ec);
-    if (ec) return usage_error(fmt::format("--hive-bind: '{}' is not an IP address", o.plan.hive_bind));
-    fmt::print(stderr, "hivetest: warning: --hive-bind {}: the mock hive is reachable from other hosts\n", o.plan.hive_bind);
+    asio::ip::make_address(s.plan.hive_bind, ec);
+    if (ec) return usage_error(fmt::format("--hive-bind must be an IP address of this machine (got '{}')", s.plan.hive_bind));
+    fmt::print(stderr, "hivetest: warning: --hive-bind {}: the mock hive is reachable from other hosts\n", s.plan.hive_bind);
   }
   std::optional<Shard> share;
-  if (!shard.empty()) {
-    std::string error;
-    share = parse_shard(shard, error);
+  if (!s.shard.empty()) {
+    share = parse_shard(s.shard, error);
     if (!share) return usage_error("--shard: " + error);
+    if (s.matrix.empty()) return usage_error("--shard needs --matrix: it shares out a matrix's workers");
   }
 
-  bool bundled_worker = worker.empty() && !f.attach;
+  Bundled bundled = find_bundled();
   if (f.attach) {
     f.label = f.attach->url;
-  } else if (bundled_worker) {
+  } else if (!s.worker_given) {
     if (bundled.worker.empty()) return usage_error("the bundled reference-worker was not found beside hivetest: pass --worker CMD");
     f.worker_argv = {bundled.worker};
+    f.label = "reference-worker";
   } else {
-    std::string error;
-    auto argv_words = process::split_command(worker, &error);
-    if (!argv_words) return usage_error("--worker: " + error);
-    if (argv_words->empty()) return usage_error("--worker: empty command");
-    f.worker_argv = std::move(*argv_words);
+    // The program's name, not its path: a test's identity must not change with the build folder.
+    f.label = fs::path(f.worker_argv.front()).filename().string();
   }
-  if (!f.attach) f.label = bundled_worker ? "reference-worker" : worker;
-  // An attached worker has its model loaded already: it is checked only when given.
-  if (f.model.empty() && !f.attach) f.model = bundled_worker && !bundled.model.empty() ? bundled.model : default_external_model;
+  // The default model: the bundled one with the bundled worker, else the conventional
+  // path; an attached worker's model is checked only when given.
+  if (!s.model_given && !f.attach) {
+    f.model = !s.worker_given && !bundled.model.empty() ? bundled.model : default_external_model;
+    f.model_defaulted = s.worker_given;
+  }
 
-  f.ready_timeout = from_seconds(timeout);
-  f.heartbeat_timeout = from_seconds(heartbeat_timeout);
-  f.inference_timeout = from_seconds(inference_timeout);
-  f.grace = from_seconds(grace);
-  f.verbose = verbose;
-  bool tty = ::isatty(STDOUT_FILENO);
-  o.report.color = !no_color && std::getenv("NO_COLOR") == nullptr && tty;
-  o.report.live_board = tty && o.report.format == "human" && !verbose;
-
-  o.plan.max_parallel = max_parallel;
-  o.plan.hive_head_timeout = from_seconds(hive_head_timeout);
-  if (!matrix.empty()) {
-    std::string error;
-    if (!read_matrix(matrix, f, o.plan.workers, error)) return usage_error("--matrix: " + error);
+  o.report = s.report;
+  o.report.color = wants_color(s.no_color);
+  o.report.unicode = utf8_locale();
+  o.report.live_board = ::isatty(STDOUT_FILENO) && o.report.format == "human" && !f.verbose;
+  o.junit = s.junit;
+  o.plan = s.plan;
+  if (!s.matrix.empty()) {
+    if (!read_matrix(s.matrix, f, o.plan.workers, error)) return usage_error("--matrix: " + error);
     if (share) {
       o.plan.workers = take_shard(std::move(o.plan.workers), *share);
-      if (o.plan.workers.empty()) return usage_error(fmt::format("--shard {}: no worker of the matrix falls in this share", shard));
+      if (o.plan.workers.empty()) return usage_error(fmt::format("--shard {}: no worker of the matrix falls in this share", s.shard));
     }
   } else {
-    if (share) return usage_error("--shard needs --matrix: it shares out a matrix's workers");
-    for (std::size_t i = 0; i < workers; ++i) {
+    for (std::size_t i = 0; i < s.workers; ++i) {
       o.plan.workers.push_back(f);
-      if (workers > 1) o.plan.workers.back().label = fmt::format("worker {}", i + 1);
+      if (s.workers > 1) o.plan.workers.back().label = fmt::format("{} {}", f.label, i + 1);
     }
   }
   return {std::move(o), 0};
 }
+
+}  // namespace
 
 }  // namespace hivetest::cli

@@ -94,8 +94,10 @@ bool check_model(Session& s) {
     return skip(fmt::format("Model check skipped: {} names no file, so it is taken as a model id", s.cfg.model));
   auto read = gguf::read_file(s.cfg.model);
   if (read.failure == gguf::Failure::missing)
-    return s.fail(Step::model, "model", fmt::format("Model not found: {}", s.cfg.model), "a GGUF model file",
-                  "no file at that path", "pass one with --model PATH", Outcome::skip) && false;
+    return s.fail(Step::model, "model",
+                  fmt::format("Model not found: {}{}", s.cfg.model,
+                              s.cfg.model_defaulted ? " (the default model for a worker given with --worker)" : ""),
+                  "a GGUF model file", "no file at that path", "pass one with --model PATH", Outcome::skip) && false;
   if (!read)
     return s.fail(Step::model, "model", fmt::format("Model file unusable: {}", read.error), "a GGUF v2 or v3 file",
                   read.error, "check the file, or pass another with --model PATH", Outcome::error);
@@ -115,7 +117,7 @@ bool start_worker(Session& s, bool hold_port) {
                                 .message = fmt::format("Attached to the worker at {}: not started by hivetest", s.cfg.attach->url)});
   }
   std::string why;
-  auto held = s.ports->pick(s.ex, why);
+  auto held = s.cfg.port_fixed && s.cfg.port ? s.ports->pick_exact(s.ex, *s.cfg.port, why) : s.ports->pick(s.ex, why);
   if (!held)
     return s.fail(Step::spawn, "spawn", fmt::format("Cannot use the worker port: {}", why), "a free port for the worker",
                   why, "try --port auto", Outcome::error);

@@ -38,6 +38,15 @@ std::optional<PortReservation> PortPicker::try_bind(asio::any_io_executor ex, ui
   return PortReservation{bound, std::move(probe)};
 }
 
+std::optional<PortReservation> PortPicker::pick_exact(asio::any_io_executor ex, uint16_t port, std::string& why) {
+  std::error_code ec;
+  if (auto held = try_bind(ex, port, ec)) return held;
+  why = ec == asio::error::address_in_use ? fmt::format("port {} in use", port)
+        : ec                              ? ec.message()
+                                          : fmt::format("port {} is another worker's in this run", port);
+  return std::nullopt;
+}
+
 std::optional<PortReservation> PortPicker::pick(asio::any_io_executor ex, std::string& why) {
   std::error_code ec;
   if (!next_) {

@@ -1,5 +1,5 @@
 // Splits a --worker command line into argv the way a POSIX shell would, without a shell.
-#include "hivetest/process/child.hpp"
+#include "hivetest/process/split_command.hpp"
 
 #include <fmt/format.h>
 

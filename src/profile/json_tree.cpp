@@ -171,13 +171,14 @@ std::optional<JsonNode> parse_json_tree(const std::string& json, std::string& er
   ondemand::parser parser;
   ondemand::document doc;
   TreeReader reader(padded);
+  // Where reading stopped; a document cut short stops at its end.
   auto locate = [&](const char* at, const std::string& what) {
     if (!at) at = TreeReader::where(doc);
-    if (!at) return what;
+    if (!at) at = padded.data() + padded.size();
     return fmt::format("{}:{}: {}", reader.line_of(at), reader.column_of(at), what);
   };
   if (auto err = parser.iterate(padded).get(doc)) {
-    error = error_message(err);
+    error = locate(padded.data() + padded.size(), error_message(err));
     return std::nullopt;
   }
   try {

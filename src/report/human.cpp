@@ -79,6 +79,25 @@ std::string fit_columns(const std::string& text, int columns) {
 
 }  // namespace
 
+// What a terminal outside a UTF-8 locale shows instead of each marker.
+std::string ascii_markers(std::string text) {
+  static const std::pair<std::string_view, std::string_view> markers[] = {
+      {"✅", "[ok]"}, {"❌", "[FAIL]"}, {"⚠️", "[!]"}, {"⏭️", "[skip]"}, {"✓", "[ok]"}, {"💡", "hint:"},
+      {"🛑", "[!]"},  {"🧪", "=="},     {"📦", "*"},   {"📡", "*"},      {"🚀", "*"},    {"⏳", "*"},
+      {"🔍", "*"},    {"🧹", "*"},      {"📋", "*"},   {"📊", "*"},      {"📈", "*"},    {"⏱️", "*"},
+      {"…", "..."},   {"·", "-"},       {"→", "->"},   {"±", "+/-"},     {"–", "-"},
+  };
+  for (const auto& [from, to] : markers)
+    for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))
+      text.replace(at, from.size(), to);
+  return text;
+}
+
+void HumanReport::write(std::string text) {
+  if (!unicode_) text = ascii_markers(std::move(text));
+  std::fwrite(text.data(), 1, text.size(), out_);
+}
+
 std::string HumanReport::paint(std::string_view text, const char* code) const {
   if (!color_) return std::string(text);
   return fmt::format("\x1b[{}m{}\x1b[0m", code, text);
@@ -88,15 +107,15 @@ void HumanReport::suite_started(const std::vector<std::string>& worker_ids) {
   auto now = std::chrono::steady_clock::now();
   for (const auto& id : worker_ids) rows_.push_back({id, "waiting", "", now, false});
   if (many())
-    fmt::print(out_, "🧪 Worker Isolation Test ({} workers)\n{}\n\n", rows_.size(), rule);
+    emit("🧪 Worker Isolation Test ({} workers)\n{}\n\n", rows_.size(), rule);
   else
-    fmt::print(out_, "🧪 Worker Isolation Test\n{}\n\n", rule);
+    emit("🧪 Worker Isolation Test\n{}\n\n", rule);
   // A board taller than the screen cannot be redrawn in place: then a line per event.
   winsize ws{};
   if (::ioctl(::fileno(out_), TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 && rows_.size() + 4 > ws.ws_row)
     live_board_ = false;
   if (many() && live_board_) {
-    for (std::size_t i = 0; i < rows_.size(); ++i) fmt::print(out_, "\n");
+    for (std::size_t i = 0; i < rows_.size(); ++i) emit("\n");
     board_drawn_ = true;
     for (std::size_t i = 0; i < rows_.size(); ++i) draw_row(i);
   }
@@ -111,18 +130,18 @@ void HumanReport::draw_row(std::size_t worker) {
   std::size_t up = rows_.size() - worker;
   std::string text = fmt::format("{:<24} {:<18} {:>7} ms  {}", row.id, row.phase, elapsed.count(),
                                  printable(row.last_event, 1000));
-  fmt::print(out_, "\x1b[{}A\r\x1b[2K{}\x1b[{}B\r", up, fit_columns(text, terminal_columns(out_) - 1), up);
+  emit("\x1b[{}A\r\x1b[2K{}\x1b[{}B\r", up, fit_columns(text, terminal_columns(out_) - 1), up);
 }
 
 void HumanReport::step_started(std::size_t worker, Step step) {
   if (*announce(step) == '\0') return;  // said already by the step it belongs to
   if (!many()) {
-    fmt::print(out_, "{}\n", announce(step));
+    emit("{}\n", announce(step));
   } else if (live_board_) {
     rows_[worker].phase = summary_name(step);
     draw_row(worker);
   } else {
-    fmt::print(out_, "[{}] {}\n", rows_[worker].id, announce(step));
+    emit("[{}] {}\n", rows_[worker].id, announce(step));
   }
   std::fflush(out_);
 }
@@ -130,26 +149,26 @@ void HumanReport::step_started(std::size_t worker, Step step) {
 void HumanReport::print_check(const flow::CheckResult& c, const std::string& prefix) {
   switch (c.outcome) {
     case Outcome::pass:
-      fmt::print(out_, "{}{} {}\n", prefix, is_setup(c.step) ? "✓" : "✅", paint(printable(c.message, 1000), "32"));
+      emit("{}{} {}\n", prefix, is_setup(c.step) ? "✓" : "✅", paint(printable(c.message, 1000), "32"));
       break;
     case Outcome::warn:
-      fmt::print(out_, "{}⚠️  {}\n", prefix, paint(printable(c.message, 1000), "33"));
-      if (!c.got.empty()) fmt::print(out_, "{}   got:      {}\n", prefix, printable(c.got, 500));
-      if (!c.hint.empty()) fmt::print(out_, "{}   💡 {}\n", prefix, printable(c.hint, 500));
+      emit("{}⚠️  {}\n", prefix, paint(printable(c.message, 1000), "33"));
+      if (!c.got.empty()) emit("{}   got:      {}\n", prefix, printable(c.got, 500));
+      if (!c.hint.empty()) emit("{}   💡 {}\n", prefix, printable(c.hint, 500));
       break;
     case Outcome::skip:
-      fmt::print(out_, "{}⚠️  {}\n", prefix, paint(printable(c.message, 1000), "33"));
+      emit("{}⚠️  {}\n", prefix, paint(printable(c.message, 1000), "33"));
       if (c.step == Step::model) {
-        fmt::print(out_, "{}   Skipping test\n", prefix);
-        if (!c.hint.empty()) fmt::print(out_, "{}   💡 {}\n", prefix, printable(c.hint, 500));
+        emit("{}   Skipping test\n", prefix);
+        if (!c.hint.empty()) emit("{}   💡 {}\n", prefix, printable(c.hint, 500));
       }
       break;
     case Outcome::fail:
     case Outcome::error:
-      fmt::print(out_, "{}❌ {}\n", prefix, paint(printable(c.message, 1000), "31"));
-      if (!c.expected.empty()) fmt::print(out_, "{}   expected: {}\n", prefix, printable(c.expected, 500));
-      if (!c.got.empty()) fmt::print(out_, "{}   got:      {}\n", prefix, printable(c.got, 500));
-      if (!c.hint.empty()) fmt::print(out_, "{}   💡 {}\n", prefix, printable(c.hint, 500));
+      emit("{}❌ {}\n", prefix, paint(printable(c.message, 1000), "31"));
+      if (!c.expected.empty()) emit("{}   expected: {}\n", prefix, printable(c.expected, 500));
+      if (!c.got.empty()) emit("{}   got:      {}\n", prefix, printable(c.got, 500));
+      if (!c.hint.empty()) emit("{}   💡 {}\n", prefix, printable(c.hint, 500));
       break;
   }
 }
@@ -173,14 +192,14 @@ void HumanReport::step_finished(std::size_t worker, const flow::CheckResult& c) 
 void HumanReport::worker_line(std::size_t worker, const process::LogLine& line) {
   if (many() && live_board_) return;  // the board owns the screen; the logs come at the end
   std::string who = many() ? fmt::format("[{}] ", rows_[worker].id) : "";
-  fmt::print(out_, "   {}{} {}{}\n", who, paint(line.stream == process::Stream::err ? "[worker:err]" : "[worker:out]", "2"),
+  emit("   {}{} {}{}\n", who, paint(line.stream == process::Stream::err ? "[worker:err]" : "[worker:out]", "2"),
              printable(line.text, max_shown_line), line.cut ? " [cut]" : "");
   std::fflush(out_);
 }
 
 void HumanReport::finish(const flow::SuiteResult& r) {
   if (r.interrupted_by)
-    fmt::print(out_, "\n🛑 Interrupted by {} — workers cleaned up\n",
+    emit("\n🛑 Interrupted by {} — workers cleaned up\n",
                r.interrupted_by == SIGINT ? "Ctrl-C" : signal_name(r.interrupted_by));
   if (many())
     finish_many(r);
@@ -191,9 +210,9 @@ void HumanReport::finish(const flow::SuiteResult& r) {
 }
 
 void HumanReport::print_hive_log(const flow::SuiteResult& r) {
-  fmt::print(out_, "\n📋 Hive server logs:\n");
-  if (r.hive_log.empty()) fmt::print(out_, "   (nothing received)\n");
-  for (const auto& e : r.hive_log) fmt::print(out_, "   [{}] {}\n", clock_time(e.wall), hive_entry(e));
+  emit("\n📋 Hive server logs:\n");
+  if (r.hive_log.empty()) emit("   (nothing received)\n");
+  for (const auto& e : r.hive_log) emit("   [{}] {}\n", clock_time(e.wall), hive_entry(e));
 }
 
 void HumanReport::finish_one(const flow::SuiteResult& suite) {
@@ -202,14 +221,14 @@ void HumanReport::finish_one(const flow::SuiteResult& suite) {
   bool hive_ran = std::any_of(r.checks.begin(), r.checks.end(), [](const auto& c) { return c.step == Step::hive; });
   if (hive_ran) print_hive_log(suite);
   if (r.pid) {
-    fmt::print(out_, "\n📋 Worker logs (last {} of {} lines):\n", r.worker_log.size(), r.worker_log_total);
-    if (r.worker_log.empty()) fmt::print(out_, "   (no output)\n");
+    emit("\n📋 Worker logs (last {} of {} lines):\n", r.worker_log.size(), r.worker_log_total);
+    if (r.worker_log.empty()) emit("   (no output)\n");
     for (const auto& l : r.worker_log)
-      fmt::print(out_, "   {} {}{}\n", l.stream == process::Stream::err ? "[err]" : "[out]", printable(l.text, max_shown_line),
+      emit("   {} {}{}\n", l.stream == process::Stream::err ? "[err]" : "[out]", printable(l.text, max_shown_line),
                  l.cut ? " [cut]" : "");
   }
 
-  fmt::print(out_, "\n📊 Test Summary\n{}\n", rule);
+  emit("\n📊 Test Summary\n{}\n", rule);
   for (const auto& c : r.checks) {
     if (is_setup(c.step) && c.outcome == Outcome::pass) continue;
     const char* mark = c.outcome == Outcome::pass   ? "✅"
@@ -223,13 +242,13 @@ void HumanReport::finish_one(const flow::SuiteResult& suite) {
     // A profile with several streams names each: "Inference (chat-completions)".
     std::string name = c.step == Step::inference && c.name != "inference" ? fmt::format("Inference ({})", c.name)
                                                                            : summary_name(c.step);
-    fmt::print(out_, "{} {} test {} ({} ms)", mark, name, verdict, c.duration.count());
-    if (c.outcome != Outcome::pass && c.outcome != Outcome::skip) fmt::print(out_, ": {}", printable(c.message, 300));
-    fmt::print(out_, "\n");
+    emit("{} {} test {} ({} ms)", mark, name, verdict, c.duration.count());
+    if (c.outcome != Outcome::pass && c.outcome != Outcome::skip) emit(": {}", printable(c.message, 300));
+    emit("\n");
   }
-  if (r.inference && r.inference->tokens) fmt::print(out_, "📈 {}\n", figures_line(*r.inference));
+  if (r.inference && r.inference->tokens) emit("📈 {}\n", figures_line(*r.inference));
   if (r.concurrent)
-    fmt::print(out_, "📈 concurrent streams: {} tokens, {:.0f} tokens/s in all, slowest first token {:.1f} ms\n",
+    emit("📈 concurrent streams: {} tokens, {:.0f} tokens/s in all, slowest first token {:.1f} ms\n",
                r.concurrent->tokens, r.concurrent->tokens_per_second, r.concurrent->time_to_first_token.count() / 1000.0);
   print_resources(suite);
 }
@@ -239,14 +258,14 @@ void HumanReport::finish_many(const flow::SuiteResult& suite) {
   // The logs of the workers that did not pass: those are the ones worth reading.
   for (const auto& r : suite.runs) {
     if (r.exit_code == flow::exit_code::passed || r.worker_log.empty()) continue;
-    fmt::print(out_, "\n📋 Worker {} logs (last {} of {} lines):\n", r.worker_id, r.worker_log.size(), r.worker_log_total);
+    emit("\n📋 Worker {} logs (last {} of {} lines):\n", r.worker_id, r.worker_log.size(), r.worker_log_total);
     for (const auto& l : r.worker_log)
-      fmt::print(out_, "   {} {}{}\n", l.stream == process::Stream::err ? "[err]" : "[out]", printable(l.text, max_shown_line),
+      emit("   {} {}{}\n", l.stream == process::Stream::err ? "[err]" : "[out]", printable(l.text, max_shown_line),
                  l.cut ? " [cut]" : "");
   }
 
-  fmt::print(out_, "\n📊 Test Summary\n{}\n", rule);
-  fmt::print(out_, "{:<24} {:<8} {:>9} {:>10} {:>6} {:>8} {:>8} {:>9}\n", "worker", "result", "ready ms", "heartbeats",
+  emit("\n📊 Test Summary\n{}\n", rule);
+  emit("{:<24} {:<8} {:>9} {:>10} {:>6} {:>8} {:>8} {:>9}\n", "worker", "result", "ready ms", "heartbeats",
              "tokens", "ttft ms", "tok/s", "total ms");
   Tally runs;
   for (const auto& r : suite.runs) {
@@ -262,24 +281,24 @@ void HumanReport::finish_many(const flow::SuiteResult& suite) {
       ttft = r.inference->time_to_first_token;
       rate = fmt::format("{:.0f}", r.inference->tokens_per_second);
     }
-    fmt::print(out_, "{:<24} {:<8} {:>9} {:>10} {:>6} {:>8} {:>8} {:>9}\n", r.worker_id, result, ms(r.time_to_ready),
+    emit("{:<24} {:<8} {:>9} {:>10} {:>6} {:>8} {:>8} {:>9}\n", r.worker_id, result, ms(r.time_to_ready),
                r.heartbeats, r.inference ? r.inference->tokens : 0, ms(ttft), rate, r.duration.count());
     if (const auto* f = r.first_failure())
-      fmt::print(out_, "   ❌ {}: {}\n", printable(r.label, 80), printable(f->message, 300));
+      emit("   ❌ {}: {}\n", printable(r.label, 80), printable(f->message, 300));
   }
-  fmt::print(out_, "\n{} passed, {} failed, {} skipped of {} workers\n", runs.pass, runs.fail + runs.error, runs.skip,
+  emit("\n{} passed, {} failed, {} skipped of {} workers\n", runs.pass, runs.fail + runs.error, runs.skip,
              suite.runs.size());
   print_resources(suite);
 }
 
 void HumanReport::print_resources(const flow::SuiteResult& r) {
-  fmt::print(out_, "⏱️  Total {} ms · hivetest CPU {:.1f} ms · peak RSS {:.1f} MiB\n\n", r.duration.count(),
+  emit("⏱️  Total {} ms · hivetest CPU {:.1f} ms · peak RSS {:.1f} MiB\n\n", r.duration.count(),
              r.cpu_time.count() / 1000.0, r.peak_rss_kib / 1024.0);
 }
 
 void HumanReport::print_verdict(const flow::SuiteResult& r) {
   if (r.interrupted_by) {
-    fmt::print(out_, "{}\n", paint("🛑 Isolation test INTERRUPTED", "1;33"));
+    emit("{}\n", paint("🛑 Isolation test INTERRUPTED", "1;33"));
     return;
   }
   const flow::CheckResult* failure = nullptr;
@@ -287,14 +306,14 @@ void HumanReport::print_verdict(const flow::SuiteResult& r) {
     if (!failure) failure = run.first_failure();
   switch (r.exit_code) {
     case flow::exit_code::passed:
-      fmt::print(out_, "{}\n", paint("✅ Isolation test complete - ALL TESTS PASSED!", "1;32"));
+      emit("{}\n", paint("✅ Isolation test complete - ALL TESTS PASSED!", "1;32"));
       break;
     case flow::exit_code::skipped:
-      fmt::print(out_, "{}\n", paint("⚠️  Isolation test SKIPPED (no model)", "1;33"));
+      emit("{}\n", paint("⚠️  Isolation test SKIPPED (no model)", "1;33"));
       break;
     default:
-      fmt::print(out_, "{}\n", paint(fmt::format("❌ Isolation test FAILED: {}", failure ? printable(failure->message, 300) : "see above"), "1;31"));
-      if (failure && !failure->hint.empty()) fmt::print(out_, "   💡 {}\n", printable(failure->hint, 500));
+      emit("{}\n", paint(fmt::format("❌ Isolation test FAILED: {}", failure ? printable(failure->message, 300) : "see above"), "1;31"));
+      if (failure && !failure->hint.empty()) emit("   💡 {}\n", printable(failure->hint, 500));
   }
 }
 

@@ -8,11 +8,12 @@
 namespace hivetest::report {
 
 std::unique_ptr<Reporter> make_reporter(const ReportOptions& opts, std::FILE* out, std::FILE* progress) {
-  if (opts.format == "human") return std::make_unique<HumanReport>(out, opts.color, opts.live_board);
+  if (opts.format == "human") return std::make_unique<HumanReport>(out, opts.color, opts.live_board, opts.unicode);
   if (opts.format == "tap")
     return std::make_unique<DocumentReport>(
-        out, progress, [version = opts.tap_version](const flow::SuiteResult& s) { return tap_document(s, version); });
-  if (opts.format == "json") return std::make_unique<DocumentReport>(out, progress, json_document);
+        out, progress, [version = opts.tap_version](const flow::SuiteResult& s) { return tap_document(s, version); },
+        opts.unicode);
+  if (opts.format == "json") return std::make_unique<DocumentReport>(out, progress, json_document, opts.unicode);
   return nullptr;
 }
 

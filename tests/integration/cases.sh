@@ -192,14 +192,25 @@ case_bad_usage_gives_2() {
     eval "\"\$HIVETEST\" $args" >"$WORK/out" 2>&1; rc=$?
     [[ $rc == 2 ]] || fail "'$args' gave exit $rc, expected 2"
   done
-  # Each with the words that say what is wrong.
+  # Each with the words that say what is wrong, in one line that starts with hivetest: and
+  # names the option.
   local -A said=(
+    ["--timeout abc"]="hivetest: --timeout must be a positive number of seconds"
+    ["--timeout 0"]="hivetest: --timeout must be a positive number of seconds"
+    ["--backend tpu"]="hivetest: --backend must be one of cpu, cuda, metal (got 'tpu')"
+    ["--device -1"]="hivetest: --device must be a whole number from 0 to 1024 (got '-1')"
+    ["--prompt ''"]="hivetest: --prompt must be a prompt, not empty"
+    ["--worker ''"]="hivetest: --worker must be a command, not empty"
+    ["--model ''"]="hivetest: --model must be a model file or id, not empty"
+    ["--prof rbee"]="hivetest: unknown option '--prof' (did you mean --profile?)"
+    ["--checks health,nope"]="hivetest: --checks must name checks such as"
+    ["--timeout"]="hivetest: --timeout needs a value (SECONDS)"
     ["--attach ftp://host:1"]="--attach: 'ftp://host:1' is not an http:// URL"
     ["--attach http://127.0.0.1"]="needs a port"
     ["--attach http://127.0.0.1:1 --worker x"]="--attach and --worker: give one or the other"
     ["--attach http://127.0.0.1:1 --workers 2"]="--attach and --workers"
     ["--shard 1/2"]="--shard needs --matrix"
-    ["--hive-bind nowhere"]="--hive-bind: 'nowhere' is not an IP address"
+    ["--hive-bind nowhere"]="--hive-bind must be an IP address of this machine (got 'nowhere')"
     ["--profile /no/such/profile.json"]="--profile: /no/such/profile.json: cannot read it"
   )
   local args
@@ -207,6 +218,8 @@ case_bad_usage_gives_2() {
     eval "\"\$HIVETEST\" $args" >"$WORK/out" 2>&1; rc=$?
     [[ $rc == 2 ]] || fail "'$args' gave exit $rc, expected 2"
     expect_out "${said[$args]}"
+    [[ $(wc -l <"$WORK/out") == 1 ]] || fail "'$args' said more than one line: $(cat "$WORK/out")"
+    (( $(wc -L <"$WORK/out") <= 200 )) || fail "'$args' said a line longer than 200 characters"
   done
 }
 
@@ -294,17 +307,41 @@ case_hive_bind_wider_warns_and_serves() {
   expect_nothing_left
 }
 
+# Every option of the table is listed as an option (at the start of a help line, not inside
+# another's text: --model is no match for --model-ref), the exit codes are there, and
+# --version and -V print the version alone (a --version that printed the help fails).
 case_help_and_version() {
   "$HIVETEST" --help >"$WORK/out" 2>&1; rc=$?
   expect_rc 0
+  grep -qx "Usage: hivetest \[OPTIONS\]" "$WORK/out" || fail "no 'Usage: hivetest [OPTIONS]' line"
   for opt in --worker --model --model-ref --backend --device --port --hive-port --timeout --heartbeats \
              --heartbeat-timeout --prompt --max-tokens --temperature --workers --profile --format --junit \
-             --log-lines --verbose --no-color --version --hive-head-timeout; do
-    expect_out "$opt"
+             --log-lines --verbose --no-color --version --hive-head-timeout --attach --api-key --checks --skip-check \
+             --strict --concurrency --shard --matrix --list-profiles; do
+    grep -qE -- "^  (-[a-zA-Z], )?$opt( |\$)" "$WORK/out" || fail "the help lists no option $opt"
   done
-  "$HIVETEST" --version >"$WORK/out" 2>&1; rc=$?
+  expect_out "Exit status:"
+  expect_out "77   skipped: no model file"
+  (( $(wc -L <"$WORK/out") <= 100 )) || fail "a help line is longer than 100 columns"
+  for v in --version -V; do
+    "$HIVETEST" "$v" >"$WORK/out" 2>&1; rc=$?
+    expect_rc 0
+    grep -qxE "hivetest [0-9]+\.[0-9]+\.[0-9]+" "$WORK/out" && [[ $(wc -l <"$WORK/out") == 1 ]] \
+      || fail "$v printed: $(head -c 300 "$WORK/out")"
+  done
+}
+
+# The man page renders, and the bash completion completes an option's start.
+case_man_page_and_completion() {
+  MANWIDTH=100 man -l "$MAN_PAGE" >"$WORK/out" 2>&1; rc=$?
   expect_rc 0
-  expect_out "hivetest "
+  expect_out "hivetest - test an LLM inference worker in isolation"
+  expect_out "--heartbeat-timeout"
+  local completed
+  completed=$(bash -c 'source "$1"; COMP_WORDS=(hivetest --prof); COMP_CWORD=1; _hivetest; echo "${COMPREPLY[@]}"' _ "$COMPLETION")
+  [[ $completed == "--profile" ]] || fail "--prof completed to '$completed'"
+  completed=$(bash -c 'source "$1"; COMP_WORDS=(hivetest --format ""); COMP_CWORD=2; _hivetest; echo "${COMPREPLY[@]}"' _ "$COMPLETION")
+  [[ $completed == "human tap json" ]] || fail "--format completed to '$completed'"
 }
 
 case_verbose_streams_worker_output() {
@@ -334,10 +371,17 @@ case_many_workers_at_once() {
   expect_nothing_left
 }
 
+# At most two workers run at once: read from the line-per-event output, where a worker
+# starts at "Starting worker" and is gone at "Stopping worker". It still passed with
+# --max-parallel ignored when it only counted the passes.
 case_max_parallel_limits_workers_at_a_time() {
   run --workers 6 --max-parallel 2 --max-tokens 3
   expect_rc 0
   expect_out "6 passed, 0 failed, 0 skipped of 6 workers"
+  local most
+  most=$(awk '/Starting worker\.\.\./ { n++; if (n > m) m = n } /Stopping worker\.\.\./ { n-- } END { print m + 0 }' "$WORK/out")
+  echo "at most $most workers at once"
+  [[ $most == 2 ]] || fail "$most workers ran at once, expected 2"
 }
 
 case_matrix_with_a_failing_worker_exits_1_and_names_it() {
@@ -359,15 +403,21 @@ case_bad_matrix_names_the_line_and_field() {
   printf '[\n  {"worker": "x"},\n  {"worker": "y",\n   "timeout": "soon"}\n]\n' >"$WORK/bad.json"
   run --matrix "$WORK/bad.json"
   expect_rc 2
-  expect_out "bad.json:4: workers[1].timeout: expected a number"
+  expect_out "bad.json:4: workers[1].timeout: must be a positive number of seconds (up to 86400) (got 'soon')"
   printf '[{"wroker": "x"}]' >"$WORK/typo.json"
   run --matrix "$WORK/typo.json"
   expect_rc 2
   expect_out 'typo.json:1: workers[0].wroker: unknown field'
+  # A file cut short is refused where it ends (line 1, column 13), not at a line 0.
   printf '[{"worker": ' >"$WORK/cut.json"
   run --matrix "$WORK/cut.json"
   expect_rc 2
-  expect_out "cut.json"
+  expect_out "cut.json:1:13: "
+  # A missing comma at the end of line 3: the parser stops at the next field, line 4.
+  printf '[\n  {"worker": "x",\n   "name": "a"\n   "timeout": 5}\n]\n' >"$WORK/comma.json"
+  run --matrix "$WORK/comma.json"
+  expect_rc 2
+  expect_out "comma.json:4:4: "
 }
 
 run_case "$@"

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "hivetest/process/child.hpp"
+#include "hivetest/process/split_command.hpp"
 
 using hivetest::process::split_command;
 using Words = std::vector<std::string>;

@@ -28,10 +28,12 @@ struct Config {
   std::string label;                     // a name for reports; "" = the worker command
   std::vector<std::string> worker_argv;  // the worker command, already split
   std::string model;                     // "" = none given (an attached worker)
+  bool model_defaulted = false;          // the model is the default for a worker given with --worker
   std::string model_ref;                 // "" = "file:" + model file name
   std::string backend = "cpu";
   int device = 0;
   std::optional<uint16_t> port = 18081;  // nullopt = auto
+  bool port_fixed = false;               // this port exactly (a matrix entry's), not counting up from it
   std::chrono::milliseconds ready_timeout{30'000};
   std::size_t heartbeats = 1;
   std::chrono::milliseconds heartbeat_timeout{35'000};

@@ -27,6 +27,8 @@ class PortPicker {
   PortPicker(std::optional<uint16_t> first, bool skip_in_use) : next_(first), skip_in_use_(skip_in_use) {}
   // A free port, held for the worker; or nullopt with `why` set.
   std::optional<PortReservation> pick(asio::any_io_executor ex, std::string& why);
+  // This port, held for the worker, if it is free; or nullopt with `why` set.
+  std::optional<PortReservation> pick_exact(asio::any_io_executor ex, uint16_t port, std::string& why);
 
  private:
   std::optional<PortReservation> try_bind(asio::any_io_executor ex, uint16_t port, std::error_code& ec);

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "hivetest/hive/mock_hive.hpp"
+#include "hivetest/hive/log.hpp"
 #include "hivetest/process/log_ring.hpp"
 
 namespace hivetest::flow {

@@ -37,11 +37,6 @@ struct SpawnOptions {
   std::function<void(Stream, std::string_view line, bool cut)> on_line;
 };
 
-// Splits a command line the way a POSIX shell splits words (single and double quotes,
-// backslash escapes), without running a shell. Returns nullopt and sets error on an
-// unterminated quote.
-std::optional<std::vector<std::string>> split_command(std::string_view cmd, std::string* error);
-
 class Child {
  public:
   // Forks and execs. On failure (including exec failing: command not found, not

@@ -15,8 +15,8 @@ class DocumentReport : public Reporter {
   using Render = std::function<std::string(const flow::SuiteResult&)>;
   // The human report, without colour, goes to `progress` as the flow goes; the document
   // to `out` when it ends.
-  DocumentReport(std::FILE* out, std::FILE* progress, Render render)
-      : out_(out), progress_(progress, false, false), render_(std::move(render)) {}
+  DocumentReport(std::FILE* out, std::FILE* progress, Render render, bool unicode)
+      : out_(out), progress_(progress, false, false, unicode), render_(std::move(render)) {}
 
   void suite_started(const std::vector<std::string>& worker_ids) override { progress_.suite_started(worker_ids); }
   void step_started(std::size_t worker, flow::Step step) override { progress_.step_started(worker, step); }

@@ -2,6 +2,8 @@
 #pragma once
 
 #include <cstdio>
+
+#include <fmt/format.h>
 #include <string>
 #include <vector>
 
@@ -13,7 +15,8 @@ namespace hivetest::report {
 // the worker id, or a live board on a terminal; then a table of every worker.
 class HumanReport : public Reporter {
  public:
-  HumanReport(std::FILE* out, bool color, bool live_board) : out_(out), color_(color), live_board_(live_board) {}
+  HumanReport(std::FILE* out, bool color, bool live_board, bool unicode)
+      : out_(out), color_(color), live_board_(live_board), unicode_(unicode) {}
   void suite_started(const std::vector<std::string>& worker_ids) override;
   void step_started(std::size_t worker, flow::Step step) override;
   void step_finished(std::size_t worker, const flow::CheckResult& check) override;
@@ -29,6 +32,12 @@ class HumanReport : public Reporter {
     bool failed;
   };
   std::string paint(std::string_view text, const char* code) const;
+  // Every line goes out through here: outside a UTF-8 locale, ASCII markers replace the emoji.
+  template <typename... Args>
+  void emit(fmt::format_string<Args...> format, Args&&... args) {
+    write(fmt::format(format, std::forward<Args>(args)...));
+  }
+  void write(std::string text);
   bool many() const { return rows_.size() > 1; }
   void print_check(const flow::CheckResult& c, const std::string& prefix);
   void draw_row(std::size_t worker);
@@ -41,6 +50,7 @@ class HumanReport : public Reporter {
   std::FILE* out_;
   bool color_;
   bool live_board_;
+  bool unicode_;
   std::vector<Row> rows_;
   bool board_drawn_ = false;
 };

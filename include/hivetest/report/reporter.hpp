@@ -18,6 +18,7 @@ struct ReportOptions {
   std::string format = "human";  // human, tap or json
   bool color = false;
   bool live_board = false;       // redraw a line per worker in place (stdout is a terminal)
+  bool unicode = true;           // the locale is UTF-8: emoji; otherwise ASCII markers
   int tap_version = 14;          // 13 for harnesses that predate TAP 14
 };
 
