@@ -9,9 +9,15 @@ WORK=$(mktemp -d)
 BG=""
 MODEL=$TINY_MODEL         # the model a case runs with
 MARK="case-$$-$RANDOM"  # in the worker's --model-ref, to find its processes by command line
+# Kills what a case left running, which only a failed case may have (run_case checks it),
+# and says what it killed.
 cleanup() {
-  [[ -n $BG ]] && kill -KILL "$BG" 2>/dev/null
-  pkill -KILL -f -- "$MARK" 2>/dev/null
+  local left; left=$(leftovers)
+  if [[ -n $left ]]; then
+    echo "--- killed what the case left running:"
+    echo "$left"
+    kill -KILL $(awk '{print $1}' <<<"$left") 2>/dev/null
+  fi
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -62,14 +68,23 @@ finish_bg() {
 
 expect_rc() { [[ $rc == "$1" ]] || fail "exit status $rc, expected $1"; }
 expect_out() { grep -qF -- "$1" "$WORK/out" || fail "output lacks: $1"; }
-worker_pid() { sed -n 's/.*Worker started (PID \([0-9]*\).*/\1/p' "$WORK/out" | head -n 1; }
+worker_pids() { sed -n 's/.*Worker started (PID \([0-9]*\).*/\1/p' "$WORK/out" 2>/dev/null; }
+worker_pid() { worker_pids | head -n 1; }
 
-# No process of the worker's group, and none with this case's mark, is left.
+# The processes still running (zombies aside) with this case's mark in their command line or
+# in the process group of a worker named in $WORK/out: "PID PGID STAT COMMAND" each.
+leftovers() {
+  local groups; groups=$(worker_pids | tr '\n' ' ')
+  # The mark reaches awk through its environment: in its command line, awk would find itself.
+  ps -e -o pid=,pgid=,stat=,args= |
+    LEFT_MARK=$MARK LEFT_GROUPS=" $groups" awk '$3 !~ /^Z/ && (index($0, ENVIRON["LEFT_MARK"]) || index(ENVIRON["LEFT_GROUPS"], " " $2 " "))'
+}
+
+# A worker was started, and nothing of it or with this case's mark is left.
 expect_nothing_left() {
-  local pgid; pgid=$(worker_pid)
-  [[ -n $pgid ]] || fail "no worker PID in the output"
-  if kill -0 -- "-$pgid" 2>/dev/null; then fail "process group $pgid still has: $(pgrep -a -g "$pgid")"; fi
-  if pgrep -f -- "$MARK" >/dev/null; then fail "worker processes left: $(pgrep -a -f -- "$MARK")"; fi
+  [[ -n $(worker_pid) ]] || fail "no worker PID in the output"
+  local left; left=$(leftovers)
+  [[ -z $left ]] || fail "processes left running:"$'\n'"$left"
 }
 
 # A listener on a free port, held until the case ends; sets HELD_PORT.
@@ -82,10 +97,13 @@ print(s.getsockname()[1], flush=True); sys.stdin.read()'; }
 
 rw() { printf '%q ' "$REFERENCE_WORKER" "$@"; }
 
-# Runs the case named by the script's first argument, and says so when it passes.
+# Runs the case named by the script's first argument; it passes only if it leaves nothing
+# running (what it started itself, it must have ended and awaited), and says so.
 run_case() {
   local name=${1:?usage: cases.sh CASE}
   declare -F "case_$name" >/dev/null || fail "no such case: $name"
   "case_$name"
+  local left; left=$(leftovers)
+  [[ -z $left ]] || fail "the case left processes running:"$'\n'"$left"
   echo "ok: $name"
 }

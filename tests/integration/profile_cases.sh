@@ -130,6 +130,7 @@ case_attach_tests_a_running_worker_and_leaves_it_running() {
   expect_out "Model check skipped"
   kill -0 "$worker_pid" 2>/dev/null || fail "the attached worker did not survive the run"
   kill "$worker_pid"
+  wait "$worker_pid"
 }
 
 # The official openai package reads the reference worker's OpenAI streams as a user's
@@ -140,6 +141,7 @@ case_openai_package_reads_the_reference_worker() {
   local worker_pid=$WORKER_PID port=$WORKER_PORT
   node "$CLIENTS/openai_stream.mjs" "http://127.0.0.1:$port/v1" 7 >"$WORK/out" 2>&1; rc=$?
   kill "$worker_pid"
+  wait "$worker_pid"
   cat "$WORK/out"
   expect_rc 0
   python3 - "$WORK/out" "$MARK" <<'PY' || fail "the openai package read something else than expected"

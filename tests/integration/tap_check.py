@@ -2,7 +2,8 @@
 """Reads a TAP file with meson's own TAP parser and prints what it saw, one word=count each.
 
 Usage: tap_check.py FILE. Exits 1 when a line is not valid UTF-8 or holds a control character
-(one line must stay one line), or when meson's parser reports an error.
+(one line must stay one line), when meson's parser reports an error, or when a document
+that does not bail out has no plan.
 """
 import sys
 
@@ -41,6 +42,9 @@ for event in TAPParser().parse(iter(lines[:-1] if lines[-1] == '' else lines)):
         counts['errors'] += 1
     elif isinstance(event, TAPParser.UnknownLine):
         counts['unknown'] += 1
+if counts['plan'] < 0 and not counts['bailout']:
+    print('TAP error: no plan')  # which meson's parser lets pass
+    counts['errors'] += 1
 for name in names:
     print(name)
 print(' '.join(f'{k}={v}' for k, v in counts.items()))
