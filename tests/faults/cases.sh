@@ -4,12 +4,24 @@
 # Usage: HIVETEST=… REFERENCE_WORKER=… TINY_MODEL=… cases.sh CASE
 source "$(dirname "${BASH_SOURCE[0]}")/../integration/lib.sh"
 
+# hivetest with the options $@, saying how long it took.
+run_timed() {
+  run "$@"
+  echo "time to the end of the run: $elapsed_ms ms (exit status $rc)"
+}
+
 # hivetest against a worker with the fault $1; the rest are hivetest's options.
 run_fault() {
   local fault=$1
   shift
-  run --worker "$(rw --fault "$fault")" "$@"
-  echo "time to the end of the run: $elapsed_ms ms (exit status $rc)"
+  run_timed --worker "$(rw --fault "$fault")" "$@"
+}
+
+# The same with the profile $1 against a worker speaking the dialect of that name.
+run_dialect_fault() {
+  local dialect=$1 fault=$2
+  shift 2
+  run_timed --profile "$dialect" --worker "$(rw --dialect "$dialect" --fault "$fault")" "$@"
 }
 
 # The summary names the check that failed, e.g. "Readiness".
@@ -46,12 +58,14 @@ case_crash_on_start() {
   expect_nothing_left
 }
 
+# The first request after "ready" is the first inference, sent at once to see that ready
+# means ready.
 case_exit_after_ready() {
   run_fault exit-after-ready
   expect_rc 1
-  expect_failed_check "Health"
-  expect_out "Worker exited during the health check: exited with status 101"
-  expect_worker_log "fault exit-after-ready: exiting on GET /health"
+  expect_failed_check "Ready means ready"
+  expect_out "Worker exited during the ready-means-ready check: exited with status 101"
+  expect_worker_log "fault exit-after-ready: exiting on POST /v1/jobs"
   ! grep -qF "Testing inference endpoint" "$WORK/out" || fail "the checks went on after the worker exited"
   expect_fast 30
   expect_nothing_left
@@ -80,7 +94,7 @@ case_health_500() {
 
 # /v1/ready is rbee's older versions' endpoint.
 case_ready_false() {
-  run --profile rbee-v2 --worker "$(rw --dialect rbee-v2 --fault ready-false)" --timeout 1
+  run_dialect_fault rbee-v2 ready-false --timeout 1
   expect_rc 1
   expect_failed_check "Readiness"
   expect_out "Worker did not become ready within 1s"
@@ -175,11 +189,13 @@ case_slow_tokens_past_the_timeout() {
   expect_at_deadline 1
 }
 
+# Cleanup kills it after the grace; the shutdown check fails it for that.
 case_ignore_sigterm() {
   run_fault ignore-sigterm --grace 0.5
-  expect_rc 0
-  expect_out "ALL TESTS PASSED"
+  expect_rc 1
+  expect_failed_check "Graceful shutdown"
   expect_out "Worker stopped: killed by signal 9 (SIGKILL), still running 0.5s after SIGTERM"
+  expect_out "Worker did not stop on SIGTERM: still running 500 ms later, so it was killed"
   expect_worker_log "received SIGTERM: ignoring it (fault ignore-sigterm)"
   (( elapsed_ms >= 500 )) || fail "the run ended after $elapsed_ms ms, before the 0.5 s grace"
   (( elapsed_ms < 5 * 500 )) || fail "the run took $elapsed_ms ms, five times the 0.5 s grace"
@@ -187,9 +203,9 @@ case_ignore_sigterm() {
 }
 
 # Runs with the grandchild fault $1, which must not hurt the flow; sets GRANDCHILD to the pid
-# the worker logged.
+# the worker logged when it started (all its log shown, to hold that line).
 run_grandchild_fault() {
-  run_fault "$1"
+  run_fault "$1" --log-lines 200
   expect_rc 0
   expect_out "ALL TESTS PASSED"
   expect_worker_log "fault $1: started child PID"
@@ -254,6 +270,200 @@ case_log_flood() {
   (( total >= 4 * hwm_kb * 1024 )) || fail "the worker wrote only $total bytes, not more than hivetest could hold"
   (( last_ms >= 10000 )) || fail "the last flood line shown was written at $last_ms ms, before readiness"
   expect_nothing_left
+}
+
+# The bugs real workers ship (/work/shared/PROFILES.md), each caught by the check made for it.
+
+# llama-server b4748 aborts on SIGTERM once it has served a request.
+case_crash_on_sigterm() {
+  run_fault crash-on-sigterm
+  expect_rc 1
+  expect_failed_check "Graceful shutdown"
+  expect_out "Worker did not shut down cleanly on SIGTERM: killed by signal 6 (SIGABRT)"
+  expect_worker_log "terminate called without an active exception"
+  expect_fast 30
+  expect_nothing_left
+}
+
+# rbee v3 leaves SIGTERM its default action: a warning, which --strict makes a failure.
+case_default_sigterm() {
+  run_fault default-sigterm
+  expect_rc 0
+  expect_out "⚠️  Graceful shutdown test WARNED"
+  expect_out "Worker does not handle SIGTERM: it died by the signal's default action"
+  expect_fast 30
+  expect_nothing_left
+  run_fault default-sigterm --strict
+  expect_rc 1
+  expect_out "⚠️  Graceful shutdown test WARNED"
+  expect_fast 30
+  expect_nothing_left
+}
+
+# One slot, held by a 2048-token generation whose client left after 3 tokens: the next
+# request waits about 10 s, so hivetest gives up on it at its bound, long before that. A
+# token delay keeps the worker from writing the whole answer before the client can leave.
+case_ignore_disconnect() {
+  run_timed --worker "$(rw --fault ignore-disconnect --token-delay-ms 1)"
+  expect_rc 1
+  expect_failed_check "Disconnect cancels"
+  expect_out "Kept generating after the client left"
+  expect_worker_log "fault ignore-disconnect: generating on for no one"
+  expect_fast 30
+  expect_nothing_left
+}
+
+# Streams that overlap (20 ms between tokens), every second token of each in the oldest
+# other stream.
+case_cross_talk() {
+  run_timed --worker "$(rw --fault cross-talk --token-delay-ms 20)" --max-tokens 10 --log-lines 200
+  expect_rc 1
+  expect_failed_check "Concurrent streams"
+  expect_out "carries tokens that are not its own"
+  expect_out "has index"
+  expect_worker_log "fault cross-talk: token 2 goes to the stream of job"
+  expect_fast 30
+}
+
+# The stream hivetest cancels takes the other running streams down with it.
+case_cancel_kills_others() {
+  run_timed --worker "$(rw --fault cancel-kills-others --token-delay-ms 20)" --max-tokens 10 --log-lines 200
+  expect_rc 1
+  expect_failed_check "Concurrent streams"
+  expect_out "Concurrent streams: stream 1 of 4 the stream from GET /v1/jobs/"
+  expect_out "did not finish: "
+  expect_out "a cancelled stream must end only itself"
+  expect_worker_log "fault cancel-kills-others: its client left"
+  expect_worker_log "without the ends of their answers, and listening on"
+  expect_fast 30
+}
+
+# rbee (v3) streams carry no count: the older rbee-v2 does.
+case_miscount() {
+  run_dialect_fault rbee-v2 miscount
+  expect_rc 1
+  expect_failed_check "Stream accounting"
+  expect_out 'The inference stream'"'"'s token accounting is off: 50 tokens streamed, but the count "tokens_out" says 51'
+  expect_fast 30
+}
+
+case_server_error_on_bad_request() {
+  run_fault server-error-on-bad-request
+  expect_rc 1
+  expect_failed_check "Client errors are 4xx"
+  expect_out "with a body that is not JSON: a client error answered as a server error"
+  expect_out "500 Failed to parse operation: request body is not valid JSON"
+  expect_fast 30
+}
+
+# Ready at once although the model loads for a minute, and the first inference refused: the
+# run is over long before the load would be.
+case_ready_too_early() {
+  run_timed --worker "$(rw --fault ready-too-early --load-ms 60000)" --log-lines 200
+  expect_rc 1
+  expect_failed_check "Ready means ready"
+  expect_out "The first inference right after ready failed"
+  expect_out "model not loaded yet"
+  expect_worker_log "fault ready-too-early: answering the first inference request"
+  expect_fast 60
+}
+
+# Beats every 100 and 300 ms by turns, where 200 ms is expected.
+case_irregular_heartbeat() {
+  run_timed --worker "$(rw --fault irregular-heartbeat --heartbeat-interval-ms 200)" --heartbeats 4 \
+    --heartbeat-interval 0.2 --log-lines 200
+  expect_rc 1
+  expect_failed_check "Heartbeat cadence"
+  expect_out "Heartbeat intervals outside ±20 % of 200 ms"
+  expect_out "got:      intervals "
+  expect_worker_log "fault irregular-heartbeat: intervals alternate 100 ms and 300 ms"
+  expect_fast 30
+}
+
+# The failure paths of the endpoint checks.
+
+# The readiness poll sees healthy; the health check after it does not.
+case_unhealthy_after_ready() {
+  run_fault unhealthy-after-ready
+  expect_rc 1
+  expect_failed_check "Health"
+  expect_out "GET /health did not answer as expected"
+  expect_out '200 {"status":"unhealthy"}'
+  expect_fast 30
+}
+
+case_unready_after_ready() {
+  run_dialect_fault rbee-v2 unready-after-ready
+  expect_rc 1
+  expect_failed_check "Ready endpoint"
+  expect_out "GET /v1/ready did not answer as expected"
+  expect_out '200 {"ready":false,"state":"idle","model_loaded":true}'
+  expect_fast 30
+}
+
+case_progress_not_sse() {
+  run_dialect_fault rbee-v2 progress-not-sse
+  expect_rc 1
+  expect_failed_check "Loading progress"
+  expect_out "GET /v1/loading/progress is not an event stream"
+  expect_out '200 {"stage":"ready"}'
+  expect_fast 30
+}
+
+case_progress_no_ready() {
+  run_dialect_fault rbee-v2 progress-no-ready
+  expect_rc 1
+  expect_failed_check "Loading progress"
+  expect_out "GET /v1/loading/progress did not end ready"
+  expect_out 'last stage "loading_to_vram", [DONE]'
+  expect_fast 30
+}
+
+case_accept_invalid() {
+  run_fault accept-invalid
+  expect_rc 1
+  expect_failed_check "Client errors are 4xx"
+  expect_out "POST /v1/jobs with a body that is not JSON was not refused as expected"
+  expect_worker_log "fault accept-invalid: serving a request it would refuse with 400"
+  expect_fast 30
+}
+
+case_inference_503() {
+  run_fault inference-503
+  expect_rc 1
+  expect_failed_check "Inference"
+  expect_out "POST /v1/jobs did not answer with an event stream"
+  expect_out '503 {"error":"overloaded"}'
+  expect_fast 30
+}
+
+case_job_without_url() {
+  run_fault job-without-url
+  expect_rc 1
+  expect_failed_check "Inference"
+  expect_out "POST /v1/jobs answered neither a stream nor a job's sse_url"
+  expect_out '200 {"job_id":"job-'
+  expect_fast 30
+}
+
+case_sse_not_json() {
+  run_fault sse-not-json --inference-timeout 30
+  expect_rc 1
+  expect_failed_check "Inference"
+  expect_out "sent an event that is not JSON"
+  expect_out "this is not json"
+  expect_fast 30
+}
+
+case_sse_cut() {
+  run_fault sse-cut --inference-timeout 30 --log-lines 200
+  expect_rc 1
+  expect_failed_check "Inference"
+  expect_out "the stream from GET /v1/jobs/"
+  expect_out "did not finish: "
+  expect_out " after 3 tokens"
+  expect_worker_log "fault sse-cut: closing the connection after 3 tokens"
+  expect_fast 30
 }
 
 run_case "$@"

@@ -28,11 +28,19 @@ bool loads_before_listening(Dialect d) { return d == Dialect::rbee; }
 bool fault_applies(Fault f, Dialect d) {
   switch (f) {
     case Fault::ready_false:
+    case Fault::unready_after_ready:
+    case Fault::progress_not_sse:
+    case Fault::progress_no_ready:
       return d == Dialect::rbee_v1 || d == Dialect::rbee_v2;
     case Fault::no_heartbeat:
     case Fault::bad_heartbeat:
     case Fault::late_heartbeat:
+    case Fault::irregular_heartbeat:
       return is_rbee(d);
+    case Fault::miscount:
+      return d != Dialect::rbee;  // its streams carry no count
+    case Fault::job_without_url:
+      return d == Dialect::rbee || d == Dialect::rbee_v2;
     default:
       return true;
   }

@@ -26,7 +26,7 @@ bool is_rbee(Dialect d);
 // rbee (v3) loads the model before it opens its port; the others listen first, then load.
 bool loads_before_listening(Dialect d);
 // Whether --fault f means something in dialect d (ready-false needs /v1/ready, the
-// heartbeat faults need heartbeats).
+// heartbeat faults need heartbeats, miscount a count, job-without-url a job answer).
 bool fault_applies(Fault f, Dialect d);
 
 }  // namespace reference_worker

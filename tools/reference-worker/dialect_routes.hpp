@@ -17,6 +17,8 @@ struct DialectRoutes {
   std::function<std::optional<hivetest::http::Response>(const hivetest::http::Request&)> gate;
   // An error answer in the dialect's shape, for the 405 that the router writes itself.
   std::function<hivetest::http::Response(int status, std::string_view message)> error;
+  // What GET /health answers when the worker is not healthy (the unhealthy-after-ready fault).
+  hivetest::http::Response unhealthy;
   hivetest::http::Headers headers;  // added to every answer
 };
 

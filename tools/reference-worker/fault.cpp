@@ -12,7 +12,12 @@ constexpr std::array<std::string_view, static_cast<std::size_t>(Fault::count_)> 
     "no-heartbeat",   "bad-heartbeat",    "late-heartbeat",  "sse-error-event",  "sse-no-done",
     "sse-stall",      "sse-garbage",      "slow-tokens",     "ignore-sigterm",   "fork-grandchild",
     "setsid-grandchild", "log-flood",     "close-pipes",
+    "crash-on-sigterm",  "default-sigterm", "ignore-disconnect", "cross-talk", "cancel-kills-others",
+    "miscount",          "server-error-on-bad-request", "ready-too-early", "irregular-heartbeat",
+    "unhealthy-after-ready", "unready-after-ready", "progress-not-sse", "progress-no-ready",
+    "accept-invalid",    "inference-503",   "job-without-url", "sse-not-json", "sse-cut",
 };
+static_assert(!names.back().empty(), "every fault has a name");
 
 }  // namespace
 

@@ -29,6 +29,7 @@ Generation::Generation(Worker& w, const InferenceRequest& job)
     : w_(w),
       sampler_(w.model.vocabulary, job.prompt, job.seed, job.temperature),
       max_tokens_(job.max_tokens),
+      delay_(w.opts.token_delay_ms),
       stop_(job.stop) {}
 
 asio::awaitable<bool> Generation::next() {
@@ -37,9 +38,8 @@ asio::awaitable<bool> Generation::next() {
     end_ = End::length;
     co_return false;
   }
-  const auto delay = std::chrono::milliseconds(w_.opts.token_delay_ms);
-  if (count_ > 0 && delay.count() > 0) {
-    const bool waited = co_await wait_until(Clock::now() + delay, w_.shutdown);
+  if (count_ > 0 && delay_.count() > 0) {
+    const bool waited = co_await wait_until(Clock::now() + delay_, w_.shutdown);
     if (!waited) {
       end_ = End::shutdown;
       co_return false;

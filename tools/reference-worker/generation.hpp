@@ -1,6 +1,7 @@
 // One answer's tokens: drawn by the sampler, paced by the token delay, ended by the token limit or a stop sequence.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -25,6 +26,9 @@ class Generation {
   // sequence ends the answer and is not given out.
   asio::awaitable<bool> next();
 
+  // From the next token on, at least this long between tokens.
+  void pace_at_least(std::chrono::milliseconds delay) { delay_ = std::max(delay_, delay); }
+
   const std::string& text() const { return *token_; }  // the token next() drew
   uint32_t id() const { return sampler_.last_id(); }
   int count() const { return count_; }  // tokens given out so far
@@ -40,6 +44,7 @@ class Generation {
   Worker& w_;
   TokenSampler sampler_;
   int max_tokens_;
+  std::chrono::milliseconds delay_;
   std::vector<std::string> stop_;
   std::string text_;  // kept only to find stop sequences
   const std::string* token_ = nullptr;

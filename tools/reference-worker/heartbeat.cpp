@@ -31,7 +31,7 @@ std::string heartbeat_payload(const Worker& w) {
     return fmt::format(
         R"({{"worker":{{"id":"{}","model_id":"{}","device":{},"port":{},"status":"{}","implementation":"reference-worker","version":"{}"}},"timestamp":"{}"}})",
         json_escape(w.opts.worker_id), json_escape(w.opts.model_ref), w.opts.device, w.opts.port,
-        w.listening && w.loading.loaded() ? "ready" : "starting", HIVETEST_VERSION, rfc3339_now());
+        w.listening && w.claims_loaded() ? "ready" : "starting", HIVETEST_VERSION, rfc3339_now());
   }
   return fmt::format(R"({{"worker_id":"{}","timestamp":"{}","health_status":"healthy"}})",
                      json_escape(w.opts.worker_id), rfc3339_now());
@@ -65,6 +65,10 @@ asio::awaitable<void> send_heartbeats(Worker& w) {
   }
   if (!co_await before_first_heartbeat(w)) co_return;
   const auto interval = std::chrono::milliseconds(w.opts.heartbeat_interval_ms);
+  const bool irregular = w.opts.faults.has(Fault::irregular_heartbeat);
+  if (irregular)
+    w.log("fault irregular-heartbeat: intervals alternate {} ms and {} ms instead of {} ms", (interval / 2).count(),
+          (interval * 3 / 2).count(), interval.count());
   const std::string target = w.hive.base_path + w.opts.heartbeat_path;
   const std::string url = w.hive.url_of(w.opts.heartbeat_path);
   asio::steady_timer timer(w.ex);
@@ -91,8 +95,10 @@ asio::awaitable<void> send_heartbeats(Worker& w) {
     }
 
     // Keep to the schedule; beats missed while a slow hive held us up are skipped.
+    // irregular-heartbeat: the gap after an odd beat is half the interval, after an even one
+    // one and a half, so that they still come every interval on average.
     auto now = Clock::now();
-    do next += interval;
+    do next += !irregular ? interval : n % 2 == 1 ? interval / 2 : interval * 3 / 2;
     while (next <= now);
     timer.expires_at(next);
     std::error_code ec;

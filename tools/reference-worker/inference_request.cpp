@@ -14,8 +14,6 @@ bool is_job_id_char(char c) {
          c == ':' || c == '-';
 }
 
-InferenceParse refused(const FieldError& e) { return InferenceParse::refuse(e.field, e.error); }
-
 FieldError read_job_id(simdjson::dom::object obj, std::string& out) {
   simdjson::dom::element field;
   if (obj.at_key("job_id").get(field) != simdjson::SUCCESS) return {};
@@ -36,27 +34,23 @@ FieldError read_operation(simdjson::dom::object obj) {
   return {};
 }
 
-InferenceParse parse(std::string_view body, bool job_request) {
-  simdjson::dom::object obj;
-  if (auto e = parse_body(body, obj)) return refused(e);
+InferenceParse parse(std::string_view body, bool job_request, bool lenient) {
+  FieldCheck check(lenient);
   InferenceRequest req;
-  if (job_request) {
-    if (auto e = read_operation(obj)) return refused(e);
-  } else if (auto e = read_job_id(obj, req.job_id)) {
-    return refused(e);
-  }
-  if (auto e = read_prompt(obj, "prompt", req.prompt)) return refused(e);
-  if (auto e = read_token_limit(obj, "max_tokens", req.max_tokens)) return refused(e);
-  if (auto e = read_sampling(obj, req)) return refused(e);
-  InferenceParse p;
-  p.request = std::move(req);
-  return p;
+  simdjson::dom::object obj;
+  check(parse_body(body, obj));
+  if (check.failed()) return check.result(std::move(req));  // nothing to read fields from
+  check(job_request ? read_operation(obj) : read_job_id(obj, req.job_id));
+  check(read_prompt(obj, "prompt", req.prompt));
+  check(read_token_limit(obj, "max_tokens", req.max_tokens));
+  check(read_sampling(obj, req));
+  return check.result(std::move(req));
 }
 
 }  // namespace
 
-InferenceParse parse_inference_request(std::string_view body) { return parse(body, false); }
+InferenceParse parse_inference_request(std::string_view body, bool lenient) { return parse(body, false, lenient); }
 
-InferenceParse parse_job_request(std::string_view body) { return parse(body, true); }
+InferenceParse parse_job_request(std::string_view body, bool lenient) { return parse(body, true, lenient); }
 
 }  // namespace reference_worker

@@ -26,11 +26,13 @@ using InferenceParse = Parsed<InferenceRequest>;
 // (1..128 characters of A-Z a-z 0-9 . _ : -, since it becomes part of a URL path),
 // "max_tokens" (integer 1..2048), "temperature" (number 0..2), "seed" (unsigned
 // integer), "stop" (a string or an array of up to 8 strings, each 1..256 bytes). Other
-// fields are ignored, as real workers ignore sampling options they do not know.
-InferenceParse parse_inference_request(std::string_view body);
+// fields are ignored, as real workers ignore sampling options they do not know. `lenient`
+// (accept-invalid) serves a body it would refuse, with defaults for what is wrong (see
+// FieldCheck); a body that is not a JSON object is then an empty prompt.
+InferenceParse parse_inference_request(std::string_view body, bool lenient);
 
 // rbee (v3): the same fields without "job_id" (the worker names every job), and
 // "operation" must be "infer"; "hive_id", "model", "top_p" and "top_k" are ignored.
-InferenceParse parse_job_request(std::string_view body);
+InferenceParse parse_job_request(std::string_view body, bool lenient);
 
 }  // namespace reference_worker

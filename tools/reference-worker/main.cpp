@@ -1,5 +1,4 @@
 // reference-worker: a stand-in LLM worker that speaks the rbee, llama-server and OpenAI worker protocols, for hivetest to test.
-#include <csignal>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -11,9 +10,6 @@
 #include <asio/detached.hpp>
 #include <asio/experimental/awaitable_operators.hpp>
 #include <asio/io_context.hpp>
-#include <asio/redirect_error.hpp>
-#include <asio/signal_set.hpp>
-#include <asio/use_awaitable.hpp>
 #include <fmt/format.h>
 
 #include "fault.hpp"
@@ -21,32 +17,17 @@
 #include "heartbeat.hpp"
 #include "hive_url.hpp"
 #include "hivetest/gguf/gguf.hpp"
-#include "hivetest/http/server.hpp"
 #include "log.hpp"
 #include "log_flood.hpp"
 #include "model.hpp"
 #include "options.hpp"
-#include "routes.hpp"
+#include "shutdown_signals.hpp"
 #include "worker.hpp"
 
 using namespace reference_worker;
 using namespace asio::experimental::awaitable_operators;
 
 namespace {
-
-asio::awaitable<void> until_signal(asio::signal_set& signals, Worker& w) {
-  for (;;) {
-    std::error_code ec;
-    int signal = co_await signals.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) co_return;
-    if (signal == SIGTERM && w.opts.faults.has(Fault::ignore_sigterm)) {
-      w.log("received SIGTERM: ignoring it (fault ignore-sigterm)");
-      continue;
-    }
-    w.log("received {}: shutting down", signal == SIGTERM ? "SIGTERM" : "SIGINT");
-    co_return;
-  }
-}
 
 // The faults that start other processes, before this one has any thread or socket.
 void start_grandchildren(const Options& opts, Log& log) {
@@ -74,9 +55,8 @@ void close_pipes(Log& log) {
   ::close(null);
 }
 
-// What the worker serves with: the server once its port is open, the log-flood fault's thread.
+// What the worker serves with besides its port: the log-flood fault's thread.
 struct Serving {
-  std::unique_ptr<hivetest::http::Server> server;
   std::unique_ptr<LogFlood> flood;
 };
 
@@ -95,15 +75,11 @@ bool open_port(Worker& w, Serving& s) {
   if (w.opts.faults.has(Fault::never_ready)) {
     w.log("fault never-ready: not opening port {}{}", w.opts.port, is_rbee(w.opts.dialect) ? ", only sending heartbeats" : "");
   } else {
-    hivetest::http::ServerOptions server_opts;
-    server_opts.max_connections = 64;  // a test worker; more clients than this are a bug in the test
     std::error_code ec;
-    s.server = hivetest::http::Server::listen(w.ex, w.opts.host, w.opts.port, make_handler(w), server_opts, ec);
-    if (!s.server) {
+    if (!w.listener.open(w, ec)) {
       w.log("cannot listen on {}:{}: {}", w.opts.host, w.opts.port, ec.message());
       return false;
     }
-    w.opts.port = s.server->port();  // --port 0 picked one; heartbeats report the real one
     w.listening = true;
     w.log("listening on {}:{} ({})", w.opts.host, w.opts.port, listening_note(w.opts));
   }
@@ -113,10 +89,15 @@ bool open_port(Worker& w, Serving& s) {
 }
 
 // rbee (v3) loads the model before it opens its port, so that answering at all means
-// ready; the load ends early on SIGTERM or SIGINT. False when it is not to listen.
-asio::awaitable<bool> load_first(Worker& w, asio::signal_set& signals, Serving& s, int& exit_code) {
+// ready, unless ready-too-early has it answer ready while it loads.
+bool loads_first(const Options& o) {
+  return loads_before_listening(o.dialect) && !o.faults.has(Fault::ready_too_early);
+}
+
+// The load before listening ends early on SIGTERM or SIGINT. False when it is not to listen.
+asio::awaitable<bool> load_first(Worker& w, ShutdownSignals& signals, Serving& s, int& exit_code) {
   w.loading.begin();
-  co_await (until_signal(signals, w) || w.loading.run(w.log));
+  co_await (signals.wait() || w.loading.run(w.log));
   if (!w.loading.loaded()) co_return false;
   if (open_port(w, s)) co_return true;
   exit_code = 1;
@@ -127,15 +108,15 @@ asio::awaitable<bool> load_first(Worker& w, asio::signal_set& signals, Serving& 
 // which leaves the io_context with nothing to do. The dialects that listen first load
 // while serving; without a server (the never-ready fault) there is nothing to load.
 asio::awaitable<void> run(Worker& w, Serving& s, int& exit_code) {
-  asio::signal_set signals(w.ex, SIGINT, SIGTERM);
+  ShutdownSignals signals(w);
   bool serve = true;
-  if (loads_before_listening(w.opts.dialect)) serve = co_await load_first(w, signals, s, exit_code);
-  if (serve && s.server)
-    co_await (until_signal(signals, w) || (send_heartbeats(w) && w.loading.run(w.log)));
+  if (loads_first(w.opts)) serve = co_await load_first(w, signals, s, exit_code);
+  if (serve && w.listener.is_open())
+    co_await (signals.wait() || (send_heartbeats(w) && w.loading.run(w.log)));
   else if (serve)
-    co_await (until_signal(signals, w) || send_heartbeats(w));
+    co_await (signals.wait() || send_heartbeats(w));
   w.shutdown.set();
-  if (s.server) s.server->stop();
+  w.listener.close();
 }
 
 }  // namespace
@@ -176,10 +157,13 @@ int main(int argc, char** argv) {
   asio::io_context io;
   Worker w(io.get_executor(), std::move(opts), std::move(hive), std::move(*model), log);
   Serving serving;
-  if (!loads_before_listening(w.opts.dialect)) {
+  if (!loads_first(w.opts)) {
     if (!open_port(w, serving)) return 1;
-    if (serving.server) w.loading.begin();
+    if (w.listener.is_open()) w.loading.begin();
   }
+  if (w.opts.faults.has(Fault::ready_too_early))
+    log("fault ready-too-early: saying ready at once{}; the first inference request gets 503",
+        w.opts.load_ms > 0 ? fmt::format(", while the model loads for {} ms", w.opts.load_ms) : "");
   int exit_code = 0;
   asio::co_spawn(io, run(w, serving, exit_code), asio::detached);
   io.run();

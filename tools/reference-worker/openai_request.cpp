@@ -10,8 +10,6 @@ namespace reference_worker {
 
 namespace {
 
-OpenAiParse refused(const FieldError& e) { return OpenAiParse::refuse(e.field, e.error); }
-
 // A message's content: a string, null (an assistant message that only called tools), or
 // an array of text parts.
 FieldError append_content(simdjson::dom::element content, std::string& out) {
@@ -91,29 +89,22 @@ FieldError read_stream_options(simdjson::dom::object obj, bool& include_usage) {
 
 }  // namespace
 
-OpenAiParse parse_openai_request(std::string_view body, OpenAiRoute route) {
-  simdjson::dom::object obj;
-  if (auto e = parse_body(body, obj)) return refused(e);
+OpenAiParse parse_openai_request(std::string_view body, OpenAiRoute route, bool lenient) {
+  FieldCheck check(lenient);
   OpenAiRequest req;
+  simdjson::dom::object obj;
+  check(parse_body(body, obj));
+  if (check.failed()) return check.result(std::move(req));  // nothing to read fields from
   InferenceRequest& job = req.inference;
-  if (route == OpenAiRoute::chat) {
-    if (auto e = read_messages(obj, job.prompt)) return refused(e);
-  } else if (auto e = read_prompt(obj, "prompt", job.prompt)) {
-    return refused(e);
-  }
-  if (route == OpenAiRoute::llama_completion) {
-    if (auto e = read_n_predict(obj, job.max_tokens)) return refused(e);
-  } else if (auto e = read_token_limit(obj, "max_tokens", job.max_tokens)) {
-    return refused(e);
-  }
-  if (auto e = read_sampling(obj, job)) return refused(e);
-  if (auto e = read_model(obj, req.model)) return refused(e);
-  if (auto e = read_bool(obj, "stream", req.stream)) return refused(e);
-  if (auto e = read_stream_options(obj, req.include_usage)) return refused(e);
+  check(route == OpenAiRoute::chat ? read_messages(obj, job.prompt) : read_prompt(obj, "prompt", job.prompt));
+  check(route == OpenAiRoute::llama_completion ? read_n_predict(obj, job.max_tokens)
+                                               : read_token_limit(obj, "max_tokens", job.max_tokens));
+  check(read_sampling(obj, job));
+  check(read_model(obj, req.model));
+  check(read_bool(obj, "stream", req.stream));
+  check(read_stream_options(obj, req.include_usage));
   req.prompt_tokens = prompt_token_count(job.prompt);
-  OpenAiParse p;
-  p.request = std::move(req);
-  return p;
+  return check.result(std::move(req));
 }
 
 }  // namespace reference_worker

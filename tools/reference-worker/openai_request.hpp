@@ -29,7 +29,9 @@ using OpenAiParse = Parsed<OpenAiRequest>;
 // parts) or "prompt" (a non-empty string); the token limit (an integer from 1 to 2048;
 // for /completion -1 means as many as allowed, 2048); optional "model" (a string),
 // "stream" (a boolean), "stream_options" (an object with a boolean "include_usage"), and
-// the sampling options every dialect takes (temperature, seed, stop).
-OpenAiParse parse_openai_request(std::string_view body, OpenAiRoute route);
+// the sampling options every dialect takes (temperature, seed, stop). `lenient`
+// (accept-invalid) serves a body it would refuse, with defaults for what is wrong (see
+// FieldCheck); a body that is not a JSON object is then an empty prompt, not streamed.
+OpenAiParse parse_openai_request(std::string_view body, OpenAiRoute route, bool lenient);
 
 }  // namespace reference_worker

@@ -7,7 +7,8 @@
 namespace reference_worker {
 
 // `error` is for the 400 answer; `field` names the field it is about ("" for the body as
-// a whole), for the dialects whose errors name it.
+// a whole), for the dialects whose errors name it. With `request` set too (a lenient read,
+// the accept-invalid fault), they say what was overlooked.
 template <typename T>
 struct Parsed {
   std::optional<T> request;

@@ -1,9 +1,11 @@
 // What every dialect's request body is read with: the JSON object, the prompt and the sampling options.
 #include "request_fields.hpp"
 
-#include "inference_request.hpp"
+#include <algorithm>
 
 #include <fmt/format.h>
+
+#include "inference_request.hpp"
 
 namespace reference_worker {
 
@@ -23,9 +25,7 @@ bool present(simdjson::dom::object obj, std::string_view key, simdjson::dom::ele
   return obj.at_key(key).get(field) == simdjson::SUCCESS && !field.is_null();
 }
 
-FieldError read_stop(simdjson::dom::object obj, std::vector<std::string>& out) {
-  simdjson::dom::element field;
-  if (!present(obj, "stop", field)) return {};
+FieldError read_stop_list(simdjson::dom::element field, std::vector<std::string>& out) {
   const FieldError refused{"stop", "stop must be a string or an array of up to 8 strings of 1 to 256 bytes"};
   if (field.is_string()) {
     auto s = read_stop_string(field);
@@ -41,6 +41,38 @@ FieldError read_stop(simdjson::dom::object obj, std::vector<std::string>& out) {
   } else {
     return refused;
   }
+  return {};
+}
+
+// A stop list that is not right is none at all.
+FieldError read_stop(simdjson::dom::object obj, std::vector<std::string>& out) {
+  simdjson::dom::element field;
+  if (!present(obj, "stop", field)) return {};
+  auto e = read_stop_list(field, out);
+  if (e) out.clear();
+  return e;
+}
+
+FieldError read_temperature(simdjson::dom::object obj, double& out) {
+  simdjson::dom::element field;
+  if (obj.at_key("temperature").get(field) != simdjson::SUCCESS) return {};
+  double t = 0;
+  if (!field.is_number() || field.get_double().get(t) != simdjson::SUCCESS)
+    return {"temperature", "temperature must be a number from 0 to 2"};
+  out = std::clamp(t, 0.0, 2.0);
+  if (t != out) return {"temperature", "temperature must be a number from 0 to 2"};
+  return {};
+}
+
+FieldError read_seed(simdjson::dom::object obj, uint64_t& out) {
+  simdjson::dom::element field;
+  if (!present(obj, "seed", field)) return {};
+  if (field.is_int64() && field.get_int64().value_unsafe() >= 0)
+    out = uint64_t(field.get_int64().value_unsafe());
+  else if (field.is_uint64())
+    out = field.get_uint64().value_unsafe();
+  else
+    return {"seed", "seed must be a non-negative integer"};
   return {};
 }
 
@@ -72,30 +104,23 @@ FieldError read_prompt(simdjson::dom::object obj, std::string_view key, std::str
 FieldError read_token_limit(simdjson::dom::object obj, std::string_view key, int& out) {
   simdjson::dom::element field;
   if (obj.at_key(key).get(field) != simdjson::SUCCESS) return {};
+  const FieldError refused{std::string(key), fmt::format("{} must be an integer from 1 to {}", key, max_token_limit)};
   int64_t n = 0;
-  if (!field.is_int64() || field.get_int64().get(n) != simdjson::SUCCESS || n < 1 || n > max_token_limit)
-    return {std::string(key), fmt::format("{} must be an integer from 1 to {}", key, max_token_limit)};
-  out = int(n);
+  if (field.is_uint64() && !field.is_int64()) {
+    out = max_token_limit;  // beyond int64_t
+    return refused;
+  }
+  if (!field.is_int64() || field.get_int64().get(n) != simdjson::SUCCESS) return refused;
+  out = int(std::clamp<int64_t>(n, 1, max_token_limit));
+  if (n != out) return refused;
   return {};
 }
 
 FieldError read_sampling(simdjson::dom::object obj, InferenceRequest& out) {
-  simdjson::dom::element field;
-  if (obj.at_key("temperature").get(field) == simdjson::SUCCESS) {
-    double t = 0;
-    if (!field.is_number() || field.get_double().get(t) != simdjson::SUCCESS || !(t >= 0.0 && t <= 2.0))
-      return {"temperature", "temperature must be a number from 0 to 2"};
-    out.temperature = t;
-  }
-  if (present(obj, "seed", field)) {
-    if (field.is_int64() && field.get_int64().value_unsafe() >= 0)
-      out.seed = uint64_t(field.get_int64().value_unsafe());
-    else if (field.is_uint64())
-      out.seed = field.get_uint64().value_unsafe();
-    else
-      return {"seed", "seed must be a non-negative integer"};
-  }
-  return read_stop(obj, out.stop);
+  FieldError temperature = read_temperature(obj, out.temperature);
+  FieldError seed = read_seed(obj, out.seed);
+  FieldError stop = read_stop(obj, out.stop);
+  return temperature ? temperature : seed ? seed : stop;
 }
 
 FieldError read_bool(simdjson::dom::object obj, std::string_view key, bool& out) {

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "dialect_routes.hpp"
+#include "refused_inference.hpp"
 
 namespace reference_worker {
 
@@ -41,14 +42,20 @@ asio::awaitable<Response> handle(Worker& w, std::shared_ptr<const DialectRoutes>
   }
   Response resp;
   std::optional<Response> refused = routes->gate(req);
+  if (!refused) refused = refuse_inference(w, *routes, req);
   if (refused) {
     resp = std::move(*refused);
+  } else if (req.method == "GET" && req.path == "/health" && w.said_ready &&
+             w.opts.faults.has(Fault::unhealthy_after_ready)) {
+    w.log("fault unhealthy-after-ready: GET /health says not healthy, the worker having said ready");
+    resp = routes->unhealthy;
   } else {
     resp = co_await routes->router(req);
     if (resp.status == 405) resp = reshaped_405(*routes, req, resp);
   }
   for (const auto& h : routes->headers) resp.headers.push_back(h);
   log_request(w.log, req, resp);
+  ++w.requests_answered;
   co_return resp;
 }
 

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "answer.hpp"
+#include "bad_request.hpp"
 #include "dialect_routes.hpp"
 #include "llama_completion.hpp"
 #include "openai_answer.hpp"
@@ -59,8 +60,8 @@ Response props(const Worker& w) {
 // /completion in llama-server's own format; the /v1 routes in OpenAI's, whose finishing
 // chunk llama-server always gives the usage.
 asio::awaitable<Response> complete(Worker& w, OpenAiRoute route, const Request& req) {
-  auto parsed = parse_openai_request(req.body, route);
-  if (!parsed.request) return answer(llama_error(400, parsed.error));
+  auto parsed = parse_openai_request(req.body, route, lenient(w));
+  if (auto refused = bad_request(w, parsed, llama_error(400, parsed.error))) return answer(std::move(*refused));
   OpenAiRequest r = std::move(*parsed.request);
   std::shared_ptr<AnswerFormat> format;
   if (route == OpenAiRoute::llama_completion) {
@@ -97,10 +98,11 @@ DialectRoutes llama_routes(Worker& w) {
   d.router.not_found = [](const Request&) { return llama_error(404, "File Not Found"); };
   // Like llama-server, every route answers 503 until the model is loaded.
   d.gate = [&w](const Request&) -> std::optional<Response> {
-    if (w.loading.loaded()) return std::nullopt;
+    if (w.claims_loaded()) return std::nullopt;
     return llama_error(503, "Loading model");
   };
   d.error = llama_error;
+  d.unhealthy = Response::json(200, R"({"status":"error"})");
   d.headers.push_back({"Server", "llama.cpp"});
   return d;
 }

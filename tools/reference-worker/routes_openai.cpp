@@ -5,6 +5,7 @@
 
 #include "answer.hpp"
 #include "auth.hpp"
+#include "bad_request.hpp"
 #include "dialect_routes.hpp"
 #include "openai_answer.hpp"
 #include "openai_request.hpp"
@@ -43,8 +44,9 @@ Response models(Worker& w) {
 }
 
 asio::awaitable<Response> complete(Worker& w, OpenAiRoute route, const Request& req) {
-  auto parsed = parse_openai_request(req.body, route);
-  if (!parsed.request) return answer(openai_error(400, parsed.error, parsed.field));
+  auto parsed = parse_openai_request(req.body, route, lenient(w));
+  if (auto refused = bad_request(w, parsed, openai_error(400, parsed.error, parsed.field)))
+    return answer(std::move(*refused));
   OpenAiRequest r = std::move(*parsed.request);
   if (!r.model.empty() && r.model != w.opts.model_ref)
     return answer(openai_error(404, fmt::format("The model `{}` does not exist.", r.model), "model", "model_not_found"));
@@ -68,7 +70,7 @@ std::optional<Response> gate(const Worker& w, const Request& req) {
     r.headers.push_back({"WWW-Authenticate", "Bearer"});
     return r;
   }
-  if (!w.loading.loaded()) return openai_error(503, "the model is loading");
+  if (!w.claims_loaded()) return openai_error(503, "the model is loading");
   return std::nullopt;
 }
 
@@ -85,6 +87,7 @@ DialectRoutes openai_routes(Worker& w) {
   };
   d.gate = [&w](const Request& req) { return gate(w, req); };
   d.error = [](int status, std::string_view message) { return openai_error(status, message); };
+  d.unhealthy = openai_error(500, "fault unhealthy-after-ready: the engine is dead");
   return d;
 }
 

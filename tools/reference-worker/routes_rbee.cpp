@@ -7,6 +7,7 @@
 
 #include "answer.hpp"
 #include "auth.hpp"
+#include "bad_request.hpp"
 #include "dialect_routes.hpp"
 #include "event_stream.hpp"
 #include "ids.hpp"
@@ -43,9 +44,13 @@ Response health(Worker& w) {
 }
 
 Response ready(Worker& w) {
-  if (w.loading.loaded() && w.opts.faults.has(Fault::ready_false))
-    return Response::json(200, R"({"ready":false,"state":"idle","model_loaded":true})");
-  if (w.loading.loaded()) {
+  const auto idle_not_ready = R"({"ready":false,"state":"idle","model_loaded":true})";
+  if (w.claims_loaded() && w.opts.faults.has(Fault::ready_false)) return Response::json(200, idle_not_ready);
+  if (w.claims_loaded() && w.said_ready && w.opts.faults.has(Fault::unready_after_ready)) {
+    w.log("fault unready-after-ready: /v1/ready says ready:false, having said ready:true");
+    return Response::json(200, idle_not_ready);
+  }
+  if (w.claims_loaded()) {
     w.said_ready = true;
     return Response::json(200, R"({"ready":true,"state":"idle","model_loaded":true})");
   }
@@ -55,6 +60,13 @@ Response ready(Worker& w) {
 std::string progress_json(const Worker& w) {
   return fmt::format(R"({{"stage":"loading_to_vram","layers_loaded":{},"layers_total":{},"vram_mb":{}}})",
                      w.loading.layers_loaded(), w.loading.layers_total(), w.loading.vram_bytes() >> 20);
+}
+
+// The last event: "ready", or with progress-no-ready the loading stage once more.
+std::string last_progress_event(Worker& w) {
+  if (!w.opts.faults.has(Fault::progress_no_ready)) return R"({"stage":"ready"})";
+  w.log("fault progress-no-ready: the loading progress stream ends with stage loading_to_vram, never ready");
+  return progress_json(w);
 }
 
 asio::awaitable<void> progress_stream(Worker& w, BodyWriter& out) {
@@ -69,7 +81,16 @@ asio::awaitable<void> progress_stream(Worker& w, BodyWriter& out) {
       if (w.shutdown.is_set()) co_return;
     }
   }
-  if (co_await send_event(out, R"({"stage":"ready"})")) co_await send_done(out);
+  const std::string last = last_progress_event(w);
+  if (co_await send_event(out, last)) co_await send_done(out);
+}
+
+Response progress(Worker& w) {
+  if (w.opts.faults.has(Fault::progress_not_sse)) {
+    w.log("fault progress-not-sse: {} answers JSON, not an event stream", progress_path);
+    return Response::json(200, R"({"stage":"ready"})");
+  }
+  return Response::event_stream([&w](BodyWriter& out) { return progress_stream(w, out); });
 }
 
 // Keeps the job until its stream is fetched, and says where that is.
@@ -78,15 +99,19 @@ Response queue_job(Worker& w, InferenceRequest job) {
   std::string id = job.job_id;
   if (auto dropped = w.jobs.add(std::move(job)))
     w.log("job {}: dropped, its stream was never fetched and newer jobs need the room", *dropped);
+  if (w.opts.faults.has(Fault::job_without_url)) {
+    w.log("job {}: fault job-without-url: the job answer leaves out its sse_url", id);
+    return Response::json(200, fmt::format(R"({{"job_id":"{}"}})", json_escape(id)));
+  }
   return Response::json(200, fmt::format(R"({{"job_id":"{}","sse_url":"{}{}{}"}})", json_escape(id),
                                          job_stream_prefix(w), id, job_stream_suffix));
 }
 
 // rbee-v1 streams at once; rbee-v2 queues the job.
 Response inference(Worker& w, const Request& req) {
-  if (!w.loading.loaded()) return Response::error(503, "model is loading");
-  auto parsed = parse_inference_request(req.body);
-  if (!parsed.request) return Response::error(400, parsed.error);
+  if (!w.claims_loaded()) return Response::error(503, "model is loading");
+  auto parsed = parse_inference_request(req.body, lenient(w));
+  if (auto refused = bad_request(w, parsed, Response::error(400, parsed.error))) return *refused;
   InferenceRequest job = std::move(*parsed.request);
   if (job.job_id.empty()) {
     do job.job_id = fmt::format("job-{}", ++w.jobs_named);
@@ -101,8 +126,8 @@ Response inference(Worker& w, const Request& req) {
 
 // rbee (v3): the worker names every job.
 Response submit_job(Worker& w, const Request& req) {
-  auto parsed = parse_job_request(req.body);
-  if (!parsed.request) return Response::error(400, parsed.error);
+  auto parsed = parse_job_request(req.body, lenient(w));
+  if (auto refused = bad_request(w, parsed, Response::error(400, parsed.error))) return *refused;
   InferenceRequest job = std::move(*parsed.request);
   do job.job_id = "job-" + uuid_v4();
   while (w.jobs.contains(job.job_id));
@@ -152,14 +177,13 @@ DialectRoutes rbee_routes(Worker& w) {
     d.router.add("POST", "/v1/inference", [&w](Request& req) { return answer(submit_job(w, req)); });
   } else {
     d.router.add("GET", "/v1/ready", [&w](Request&) { return answer(ready(w)); });
-    d.router.add("GET", std::string(progress_path), [&w](Request&) {
-      return answer(Response::event_stream([&w](BodyWriter& out) { return progress_stream(w, out); }));
-    });
+    d.router.add("GET", std::string(progress_path), [&w](Request&) { return answer(progress(w)); });
     d.router.add("POST", "/v1/inference", [&w](Request& req) { return answer(inference(w, req)); });
   }
   d.router.not_found = [&w](const Request& req) { return job_stream_or_404(w, req); };
   d.gate = [&w](const Request& req) { return check_token(w, req); };
   d.error = [](int status, std::string_view message) { return Response::error(status, message); };
+  d.unhealthy = Response::json(200, R"({"status":"unhealthy"})");
   return d;
 }
 
