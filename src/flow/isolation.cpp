@@ -424,7 +424,8 @@ asio::awaitable<void> clean_up(Session* session, bool interrupted_run) {
 
 asio::awaitable<void> isolation_test(Session* s, Event* interrupt) {
   try {
-    co_await first_of(run_steps(s), interrupt->wait());
+    auto finished = co_await first_of(run_steps(s), interrupt->wait());
+    s->result.interrupted = finished.index() == 1;
   } catch (const std::exception& e) {
     // A step that throws is hivetest's own failure: it ends this worker's run at once,
     // naming the step, and the cleanup below still stops the worker.

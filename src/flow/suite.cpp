@@ -1,6 +1,7 @@
 // The flow for every worker at once: one mock hive, many sessions on one event loop.
 #include "hivetest/flow/suite.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <string>
 
@@ -123,9 +124,10 @@ asio::awaitable<SuiteResult> run_suite(asio::any_io_executor ex, const SuitePlan
     sessions.push_back(std::move(s));
   }
 
-  std::vector<std::string> ids;
-  for (auto& s : sessions) ids.push_back(s->result.worker_id);
-  observer.suite_started(ids);
+  // Workers are shown by their labels: a matrix entry's name, or the worker program's.
+  std::vector<std::string> labels;
+  for (auto& s : sessions) labels.push_back(s->result.label.empty() ? s->result.worker_id : s->result.label);
+  observer.suite_started(labels);
 
   std::vector<Session*> with_model;
   for (auto& s : sessions)                                       // 1
@@ -141,7 +143,12 @@ asio::awaitable<SuiteResult> run_suite(asio::any_io_executor ex, const SuitePlan
     result.unknown_worker_heartbeats = hive->unknown_worker_heartbeats();
   }
   for (auto& s : sessions) {
-    s->result.exit_code = exit_code_of(s->result, plan.strict);
+    // A run the interrupt cut short, or that it kept from starting, is neither passed nor failed.
+    bool never_started = interrupt.is_set() && s->result.checks.size() <= 2 && s->result.exit_code == exit_code::passed;
+    if (never_started && std::none_of(s->result.checks.begin(), s->result.checks.end(),
+                                      [](const CheckResult& c) { return c.outcome == Outcome::skip || c.outcome == Outcome::error; }))
+      s->result.interrupted = true;
+    s->result.exit_code = s->result.interrupted ? 128 + signal : exit_code_of(s->result, plan.strict);
     result.runs.push_back(std::move(s->result));
   }
   result.exit_code = exit_code_of(result);

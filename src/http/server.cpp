@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <array>
+#include <exception>
 #include <list>
 #include <utility>
 
@@ -34,13 +35,17 @@ asio::awaitable<Response> Router::operator()(Request& req) const {
   auto by_path = routes_.find(req.path);
   if (by_path == routes_.end()) {
     if (not_found) co_return not_found(req);
-    co_return Response::error(404, fmt::format("no route for {}", req.path));
+    auto reason = fmt::format("no route for {}", req.path);
+    if (refused) refused(req, 404, reason);
+    co_return Response::error(404, reason);
   }
   auto handler = by_path->second.find(req.method);
   if (handler == by_path->second.end()) {
     std::string allow;
     for (const auto& [method, _] : by_path->second) allow += (allow.empty() ? "" : ", ") + method;
-    auto r = Response::error(405, fmt::format("{} is not allowed on {} (allowed: {})", req.method, req.path, allow));
+    auto reason = fmt::format("{} is not allowed on {} (allowed: {})", req.method, req.path, allow);
+    if (refused) refused(req, 405, reason);
+    auto r = Response::error(405, reason);
     r.headers.push_back({"Allow", allow});
     co_return r;
   }
@@ -49,33 +54,73 @@ asio::awaitable<Response> Router::operator()(Request& req) const {
 
 namespace {
 
-// Where a connection is in its life: decides its deadline and whether it may be evicted.
+// Where a connection is in its life: decides its deadline and whether it may be evicted
+// (in this order; see Server).
 enum class Phase {
   closing,  // an error answer is out; what the client still sends is dropped
   idle,     // no byte of a request yet: just accepted, or keep-alive between requests
   head,     // a request's head is arriving
-  busy,     // a body arriving, a handler running or an answer being written
+  body,     // a request's body is arriving
+  busy,     // a handler running or an answer being written
 };
+
+constexpr std::size_t max_method_kept = 32, max_path_kept = 200;
+
+std::string peer_of(const tcp::socket& s) {
+  std::error_code ec;
+  auto ep = s.remote_endpoint(ec);
+  if (ec) return "";
+  return ep.address().is_v6() ? fmt::format("[{}]:{}", ep.address().to_string(), ep.port())
+                              : fmt::format("{}:{}", ep.address().to_string(), ep.port());
+}
+
+std::string seconds(Clock::duration d) {
+  return fmt::format("{:g} s", std::chrono::duration<double>(d).count());
+}
 
 // One accepted connection: its socket, its phase and the deadline that closes it.
 struct Connection {
   tcp::socket socket;
   asio::steady_timer timer;
+  std::string peer;
   Phase phase = Phase::idle;
   Clock::time_point since = Clock::now();  // when the phase began
   Clock::time_point deadline = Clock::time_point::max();
+  std::string method, path;  // of the request arriving, as far as it has
+  // The body's progress: its bytes so far, and when it last had a window's worth
+  // (min_body_rate over body_window) more than the time before.
+  std::size_t body_bytes = 0, progress_bytes = 0;
+  Clock::time_point progress_at;
 
-  explicit Connection(tcp::socket s) : socket(std::move(s)), timer(socket.get_executor()) {}
+  explicit Connection(tcp::socket s) : socket(std::move(s)), timer(socket.get_executor()), peer(peer_of(socket)) {}
 
   void enter(Phase p, Clock::duration timeout) {
     phase = p;
     since = Clock::now();
     expire_in(timeout);
+    if (p == Phase::body) {
+      body_bytes = progress_bytes = 0;
+      progress_at = since;
+    }
   }
   void enter_without_deadline(Phase p) {
     phase = p;
     since = Clock::now();
     expire_at(Clock::time_point::max());
+  }
+  void body_arrived(std::size_t total, std::size_t window_quota) {
+    body_bytes = total;
+    if (total <= progress_bytes || total - progress_bytes < window_quota) return;
+    progress_bytes = total;
+    progress_at = Clock::now();
+  }
+  void note_request(const MessageParser& p) {
+    method.assign(p.method(), 0, max_method_kept);
+    const std::string& target = p.target();
+    path.assign(target, 0, std::min({target.find('?'), target.size(), max_path_kept}));
+  }
+  Refusal refusal(int status, std::string reason, bool answered) const {
+    return {status, std::move(reason), method, path, peer, answered};
   }
   void expire_in(Clock::duration timeout) { expire_at(Clock::now() + timeout); }
   void expire_at(Clock::time_point t) {
@@ -109,26 +154,59 @@ struct Server::State {
   Handler handler;
   ServerOptions opts;
   std::list<std::shared_ptr<Connection>> connections;  // open ones: for the cap, eviction and stop()
-  Pulse connection_closed;  // wakes an acceptor that ran out of descriptors
+  Pulse connection_closed;  // wakes an acceptor waiting for room, or for descriptors
   bool stopped = false;
   uint16_t port = 0;
 
   State(asio::any_io_executor e, Handler h, ServerOptions o)
-      : ex(e), acceptor(e), handler(std::move(h)), opts(o), connection_closed(e) {}
+      : ex(e), acceptor(e), handler(std::move(h)), opts(std::move(o)), connection_closed(e) {}
 
   void forget(const std::shared_ptr<Connection>& c) {
     connections.remove(c);
     connection_closed.notify();
   }
 
-  // Closes the connection that can best give up its place (see the order in server.hpp);
-  // false when every connection has a request in hand.
+  // Once stopped, the owner (who may be gone) hears of nothing more.
+  void refused(const Refusal& r) const {
+    if (opts.on_refusal && !stopped) opts.on_refusal(r);
+  }
+
+  std::size_t window_quota() const {
+    return static_cast<std::size_t>(opts.min_body_rate * std::chrono::duration<double>(opts.body_window).count());
+  }
+
+  // When the connection may give up its place: never while busy; a body once it has
+  // had a window to arrive in.
+  Clock::time_point evictable_from(const Connection& c) const {
+    if (c.phase == Phase::busy) return Clock::time_point::max();
+    if (c.phase == Phase::body) return c.since + opts.body_window;
+    return Clock::time_point::min();
+  }
+
+  // The earliest moment a connection may give up its place (max() when none ever will).
+  Clock::time_point next_evictable() const {
+    auto t = Clock::time_point::max();
+    for (const auto& c : connections) t = std::min(t, evictable_from(*c));
+    return t;
+  }
+
+  // Closes the connection that can best give up its place now (see the order in
+  // server.hpp); false when none can.
   bool evict_one() {
-    auto rank = [](const Connection& c) { return std::pair(static_cast<int>(c.phase), c.since); };
+    auto now = Clock::now();
+    auto rank = [](const Connection& c) {
+      return std::pair(static_cast<int>(c.phase), c.phase == Phase::body ? c.progress_at : c.since);
+    };
     std::shared_ptr<Connection> victim;
     for (const auto& c : connections)
-      if (c->phase != Phase::busy && (!victim || rank(*c) < rank(*victim))) victim = c;
+      if (evictable_from(*c) <= now && (!victim || rank(*c) < rank(*victim))) victim = c;
     if (!victim) return false;
+    if (victim->phase == Phase::head)
+      refused(victim->refusal(408, fmt::format("cut to make room for a new connection: request head arriving for {}",
+                                               seconds(now - victim->since)), false));
+    else if (victim->phase == Phase::body)
+      refused(victim->refusal(408, fmt::format("cut to make room for a new connection: {} body bytes in {}",
+                                               victim->body_bytes, seconds(now - victim->since)), false));
     victim->close();
     forget(victim);
     return true;
@@ -179,6 +257,15 @@ asio::awaitable<void> linger(Connection* conn, const ServerOptions* opts) {
   }
 }
 
+// The handler's answer; one that throws is answered 500, so that the connection still ends.
+asio::awaitable<Response> answer(Server::State* st, Request& req) {
+  try {
+    co_return co_await st->handler(req);
+  } catch (const std::exception& e) {
+    co_return Response::error(500, fmt::format("the handler failed: {}", e.what()));
+  }
+}
+
 asio::awaitable<void> serve(std::shared_ptr<Server::State> st, std::shared_ptr<Connection> conn) {
   const ServerOptions* opts = &st->opts;
   MessageParser parser(MessageParser::Kind::request, opts->limits);
@@ -186,6 +273,7 @@ asio::awaitable<void> serve(std::shared_ptr<Server::State> st, std::shared_ptr<C
   std::size_t pos = 0;  // start of the bytes not parsed yet
   std::array<char, 16 * 1024> chunk;
   ChunkWriter out(conn.get(), opts->write_timeout);
+  const std::size_t window_quota = st->window_quota();
   conn->enter(Phase::idle, opts->head_timeout);  // a client that connects must start its request in time
 
   for (;;) {
@@ -194,9 +282,11 @@ asio::awaitable<void> serve(std::shared_ptr<Server::State> st, std::shared_ptr<C
       std::size_t used = 0;
       auto status = parser.feed(std::string_view(buf).substr(pos), used);
       pos += used;
+      conn->note_request(parser);
+      if (conn->phase == Phase::body) conn->body_arrived(parser.body().size(), window_quota);
       if (status == ParseStatus::need_more) break;
       if (status == ParseStatus::head_done) {
-        conn->enter(Phase::busy, opts->body_timeout);
+        conn->enter(Phase::body, opts->body_timeout);
         bool body_follows = parser.chunked() || parser.content_length().value_or(0) > 0;
         if (parser.expects_continue() && body_follows && pos == buf.size())
           if (!co_await out.send("HTTP/1.1 100 Continue\r\n\r\n")) co_return;
@@ -204,6 +294,7 @@ asio::awaitable<void> serve(std::shared_ptr<Server::State> st, std::shared_ptr<C
       }
       if (status == ParseStatus::error) {
         conn->enter_without_deadline(Phase::busy);
+        st->refused(conn->refusal(parser.error_status(), parser.error(), true));
         auto r = Response::error(parser.error_status(), parser.error());
         if (co_await out.send(serialize_head(r, false))) co_await linger(conn.get(), opts);
         co_return;
@@ -212,7 +303,7 @@ asio::awaitable<void> serve(std::shared_ptr<Server::State> st, std::shared_ptr<C
       Request req = parser.take_request();
       parser.next();
       conn->enter_without_deadline(Phase::busy);
-      Response resp = co_await st->handler(req);
+      Response resp = co_await answer(st.get(), req);
       bool keep_alive = req.keep_alive && !st->stopped;
       if (!co_await out.send(serialize_head(resp, keep_alive))) co_return;
       if (resp.stream) {
@@ -236,8 +327,19 @@ asio::awaitable<void> serve(std::shared_ptr<Server::State> st, std::shared_ptr<C
   }
 }
 
+// A request cut at its deadline is a refusal too, though nothing is sent (a client that
+// stalls is not one to write to); a connection that never started a request is not.
+void tell_deadline(const Server::State& st, const Connection& conn) {
+  if (conn.phase == Phase::head)
+    st.refused(conn.refusal(408, fmt::format("request head not complete within {}", seconds(st.opts.head_timeout)), false));
+  else if (conn.phase == Phase::body)
+    st.refused(conn.refusal(408, fmt::format("request body not complete within {} ({} bytes came)",
+                                             seconds(st.opts.body_timeout), conn.body_bytes), false));
+}
+
 asio::awaitable<void> connection(std::shared_ptr<Server::State> st, std::shared_ptr<Connection> conn) {
-  co_await (serve(st, conn) || conn->watch());
+  auto ended = co_await (serve(st, conn) || conn->watch());
+  if (ended.index() == 1) tell_deadline(*st, *conn);
   conn->close();
   st->forget(conn);
 }
@@ -245,6 +347,22 @@ asio::awaitable<void> connection(std::shared_ptr<Server::State> st, std::shared_
 bool out_of_descriptors(const std::error_code& ec) {
   return ec == asio::error::no_descriptors || ec == std::errc::too_many_files_open_in_system ||
          ec == asio::error::no_buffer_space || ec == asio::error::no_memory;
+}
+
+// Makes room for one more connection: at once when one can give up its place, else
+// waiting at most one body window for a body to have had its window or a connection to
+// end. False when there is no room.
+asio::awaitable<bool> make_room(std::shared_ptr<Server::State> st) {
+  auto give_up = Clock::now() + st->opts.body_window;
+  asio::steady_timer timer(st->ex);
+  for (;;) {
+    if (st->stopped) co_return false;
+    if (st->connections.size() < st->opts.max_connections || st->evict_one()) co_return true;
+    auto next = st->next_evictable();
+    if (next > give_up) co_return false;
+    timer.expires_at(next);
+    co_await (st->connection_closed.wait() || timer.async_wait(asio::use_awaitable));
+  }
 }
 
 asio::awaitable<void> accept_loop(std::shared_ptr<Server::State> st) {
@@ -262,12 +380,16 @@ asio::awaitable<void> accept_loop(std::shared_ptr<Server::State> st) {
       }
       continue;
     }
-    if (st->connections.size() >= st->opts.max_connections && !st->evict_one()) {
-      auto r = Response::error(503, "too many connections");
-      std::string bytes = serialize_head(r, false);
-      sock.write_some(asio::buffer(bytes), ec);  // best effort; the socket is new and its buffer empty
-      sock.close(ec);
-      continue;
+    if (st->connections.size() >= st->opts.max_connections) {
+      bool room = co_await make_room(st);
+      if (!room) {
+        Refusal refusal{.status = 503, .reason = "too many connections", .peer = peer_of(sock)};
+        st->refused(refusal);
+        std::string bytes = serialize_head(Response::error(refusal.status, refusal.reason), false);
+        sock.write_some(asio::buffer(bytes), ec);  // best effort; the socket is new and its buffer empty
+        sock.close(ec);
+        continue;
+      }
     }
     sock.set_option(tcp::no_delay(true), ec);
     auto conn = std::make_shared<Connection>(std::move(sock));
@@ -280,7 +402,7 @@ asio::awaitable<void> accept_loop(std::shared_ptr<Server::State> st) {
 
 std::unique_ptr<Server> Server::listen(asio::any_io_executor ex, const std::string& address, uint16_t port,
                                        Handler handler, ServerOptions opts, std::error_code& ec) {
-  auto st = std::make_shared<State>(ex, std::move(handler), opts);
+  auto st = std::make_shared<State>(ex, std::move(handler), std::move(opts));
   auto addr = asio::ip::make_address(address, ec);
   if (ec) return nullptr;
   tcp::endpoint ep(addr, port);

@@ -103,9 +103,9 @@ std::string HumanReport::paint(std::string_view text, const char* code) const {
   return fmt::format("\x1b[{}m{}\x1b[0m", code, text);
 }
 
-void HumanReport::suite_started(const std::vector<std::string>& worker_ids) {
+void HumanReport::suite_started(const std::vector<std::string>& worker_labels) {
   auto now = std::chrono::steady_clock::now();
-  for (const auto& id : worker_ids) rows_.push_back({id, "waiting", "", now, false});
+  for (const auto& label : worker_labels) rows_.push_back({printable(label, 200), "waiting", "", now, false});
   if (many())
     emit("🧪 Worker Isolation Test ({} workers)\n{}\n\n", rows_.size(), rule);
   else
@@ -128,7 +128,7 @@ void HumanReport::draw_row(std::size_t worker) {
   const auto& row = rows_[worker];
   auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - row.started);
   std::size_t up = rows_.size() - worker;
-  std::string text = fmt::format("{:<24} {:<18} {:>7} ms  {}", row.id, row.phase, elapsed.count(),
+  std::string text = fmt::format("{:<24} {:<18} {:>7} ms  {}", fit_columns(row.id, 24), row.phase, elapsed.count(),
                                  printable(row.last_event, 1000));
   emit("\x1b[{}A\r\x1b[2K{}\x1b[{}B\r", up, fit_columns(text, terminal_columns(out_) - 1), up);
 }
@@ -165,6 +165,7 @@ void HumanReport::print_check(const flow::CheckResult& c, const std::string& pre
       break;
     case Outcome::fail:
     case Outcome::error:
+    case Outcome::interrupted:
       emit("{}❌ {}\n", prefix, paint(printable(c.message, 1000), "31"));
       if (!c.expected.empty()) emit("{}   expected: {}\n", prefix, printable(c.expected, 500));
       if (!c.got.empty()) emit("{}   got:      {}\n", prefix, printable(c.got, 500));
@@ -271,7 +272,7 @@ void HumanReport::finish_many(const flow::SuiteResult& suite) {
   for (const auto& r : suite.runs) {
     auto outcome = run_outcome(r);
     runs.add(outcome);
-    const char* result = outcome == Outcome::fail ? "FAIL" : outcome_name(outcome);
+    const char* result = outcome == Outcome::fail ? "FAIL" : outcome == Outcome::interrupted ? "INTERRUPTED" : outcome_name(outcome);
     auto ms = [](auto d) {
       return d ? fmt::format("{:.1f}", std::chrono::duration<double, std::milli>(*d).count()) : std::string("-");
     };
@@ -281,13 +282,13 @@ void HumanReport::finish_many(const flow::SuiteResult& suite) {
       ttft = r.inference->time_to_first_token;
       rate = fmt::format("{:.0f}", r.inference->tokens_per_second);
     }
-    emit("{:<24} {:<8} {:>9} {:>10} {:>6} {:>8} {:>8} {:>9}\n", r.worker_id, result, ms(r.time_to_ready),
+    emit("{:<24} {:<8} {:>9} {:>10} {:>6} {:>8} {:>8} {:>9}\n", fit_columns(printable(r.label, 200), 24), result, ms(r.time_to_ready),
                r.heartbeats, r.inference ? r.inference->tokens : 0, ms(ttft), rate, r.duration.count());
     if (const auto* f = r.first_failure())
       emit("   ❌ {}: {}\n", printable(r.label, 80), printable(f->message, 300));
   }
-  emit("\n{} passed, {} failed, {} skipped of {} workers\n", runs.pass, runs.fail + runs.error, runs.skip,
-             suite.runs.size());
+  emit("\n{} passed, {} failed, {} skipped{} of {} workers\n", runs.pass, runs.fail + runs.error, runs.skip,
+       runs.interrupted ? fmt::format(", {} interrupted", runs.interrupted) : "", suite.runs.size());
   print_resources(suite);
 }
 

@@ -143,6 +143,7 @@ void summary(JsonWriter& w, const flow::SuiteResult& s) {
         .field("fail", t.fail)
         .field("skip", t.skip)
         .field("error", t.error)
+        .field("interrupted", t.interrupted)
         .end_object();
   };
   w.key("summary").begin_object();

@@ -53,10 +53,20 @@ struct Counts {
   }
 };
 
-Counts count(const flow::RunResult& r) {
+// A run's checks as test cases; a run cut short by a signal ends with an <error> that says so.
+std::vector<flow::CheckResult> testcases(const flow::RunResult& r, int signal) {
+  auto cases = r.checks;
+  if (r.interrupted)
+    cases.push_back(flow::CheckResult{.step = flow::Step::cleanup, .name = "interrupted", .outcome = Outcome::error,
+                                      .message = fmt::format("interrupted by {} before the checks were done",
+                                                             signal_name(signal))});
+  return cases;
+}
+
+Counts count(const std::vector<flow::CheckResult>& cases, std::chrono::milliseconds duration) {
   Tally t;
-  for (const auto& c : r.checks) t.add(c.outcome);
-  return {t.total(), t.fail, t.error, t.skip, r.duration};
+  for (const auto& c : cases) t.add(c.outcome);
+  return {t.total(), t.fail, t.error, t.skip, duration};
 }
 
 std::string count_attributes(const Counts& c) {
@@ -130,7 +140,8 @@ std::string junit_document(const flow::SuiteResult& s) {
   std::string suites;
   for (std::size_t i = 0; i < s.runs.size(); ++i) {
     const auto& r = s.runs[i];
-    Counts c = count(r);
+    auto cases = testcases(r, s.interrupted_by);
+    Counts c = count(cases, r.duration);
     all.add(c);
     std::string name = xml(r.label.empty() ? r.worker_id : r.label);
     std::string classname = xml("hivetest." + (r.label.empty() ? r.worker_id : r.label));
@@ -153,7 +164,7 @@ std::string junit_document(const flow::SuiteResult& s) {
     }
     if (r.concurrent) property("concurrent_tokens_per_second", fmt::format("{:.1f}", r.concurrent->tokens_per_second));
     suites += "    </properties>\n";
-    for (const auto& check : r.checks) testcase(suites, check, classname);
+    for (const auto& check : cases) testcase(suites, check, classname);
     suites += "    <system-out>";
     worker_log(suites, r);
     suites += "\n";

@@ -75,6 +75,7 @@ void test_point(std::string& out, const std::string& indent, std::size_t number,
       break;
     case Outcome::fail:
     case Outcome::error:
+    case Outcome::interrupted:
       out += fmt::format("{}not ok {} - {}\n", indent, number, tap_text(c.name));
       diagnostics(out, indent, c, r);
       break;
@@ -112,6 +113,7 @@ void run_subtest(std::string& out, std::size_t number, const RunResult& r) {
     }
     case Outcome::fail:
     case Outcome::error:
+    case Outcome::interrupted:
       out += fmt::format("not ok {} - {}\n", number, name);
       if (const auto* failure = r.first_failure()) diagnostics(out, "", *failure, r);
       break;

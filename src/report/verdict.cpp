@@ -16,6 +16,7 @@ const char* outcome_name(Outcome outcome) {
     case Outcome::fail: return "fail";
     case Outcome::skip: return "skip";
     case Outcome::error: return "error";
+    case Outcome::interrupted: return "interrupted";
   }
   return "error";
 }
@@ -25,6 +26,8 @@ Outcome run_outcome(const flow::RunResult& run) {
     case flow::exit_code::passed: return Outcome::pass;
     case flow::exit_code::skipped: return Outcome::skip;
     case flow::exit_code::setup_error: return Outcome::error;
+    case flow::exit_code::interrupted:
+    case flow::exit_code::terminated: return Outcome::interrupted;
     default: return Outcome::fail;
   }
 }
@@ -47,6 +50,7 @@ void Tally::add(Outcome o) {
     case Outcome::fail: ++fail; break;
     case Outcome::skip: ++skip; break;
     case Outcome::error: ++error; break;
+    case Outcome::interrupted: ++interrupted; break;
   }
 }
 

@@ -117,7 +117,30 @@ case_tap_bails_out_when_interrupted() {
   expect_rc 130
   expect_out "Bail out! Interrupted by SIGINT; every worker was stopped"
   junit_counts "$WORK/junit.xml"  # written on the way out too
-  expect_counts "$JUNIT_COUNTS" "suites=1 tests=3 failures=0 errors=0 skipped=0"
+  expect_counts "$JUNIT_COUNTS" "suites=1 tests=4 failures=0 errors=1 skipped=0"
+  grep -q '<error message="interrupted by SIGINT before the checks were done" type="interrupted">' "$WORK/junit.xml" \
+    || fail "no <error> saying the run was interrupted"
+  expect_nothing_left
+}
+
+# Ctrl-C while four workers load: no worker counts as passed, in the JSON report or the
+# human summary (each said "pass" before the interrupted outcome).
+case_interrupted_workers_are_not_passed() {
+  start_bg --format json --workers 4 --worker "$(rw --load-ms 5000)" --timeout 60
+  wait_line "Waiting for worker to be ready" 20
+  kill -INT "$BG"
+  finish_bg
+  expect_rc 130
+  python3 - "$WORK/out" <<'PY' || fail "a worker of the interrupted run counts as passed"
+import json, sys
+text = open(sys.argv[1]).read()
+doc = json.loads(text[text.index("{"):text.rindex("}") + 1])
+outcomes = [w["outcome"] for w in doc["workers"]]
+print("outcomes:", outcomes)
+assert outcomes == ["interrupted"] * 4, outcomes
+assert doc["summary"]["workers"]["interrupted"] == 4, doc["summary"]
+PY
+  expect_out "0 passed, 0 failed, 0 skipped, 4 interrupted of 4 workers"
   expect_nothing_left
 }
 

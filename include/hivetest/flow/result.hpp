@@ -12,8 +12,9 @@
 
 namespace hivetest::flow {
 
-// warn: shown, counted and reported, but the run passes unless --strict.
-enum class Outcome { pass, warn, fail, skip, error };
+// warn: shown, counted and reported, but the run passes unless --strict. interrupted: a
+// worker's run cut short by Ctrl-C or SIGTERM (runs only; no check has it).
+enum class Outcome { pass, warn, fail, skip, error, interrupted };
 
 // The steps of the flow and its checks (flow/checks.hpp has their names and labels).
 enum class Step {
@@ -58,6 +59,7 @@ struct RunResult {
   std::optional<InferenceStats> concurrent;     // concurrent-streams in all: tokens, tokens/s, slowest first token
   std::optional<std::chrono::microseconds> time_to_ready;  // spawn to ready
   std::size_t heartbeats = 0;                   // received from this worker
+  bool interrupted = false;                     // Ctrl-C or SIGTERM came before its steps were done
   std::vector<process::LogLine> worker_log;     // the last lines
   std::size_t worker_log_total = 0;             // lines ever written
   std::string exit_description;                 // how the worker ended
@@ -85,7 +87,7 @@ struct SuiteResult {
 class Observer {
  public:
   virtual ~Observer() = default;
-  virtual void suite_started(const std::vector<std::string>& worker_ids) = 0;
+  virtual void suite_started(const std::vector<std::string>& worker_labels) = 0;
   virtual void step_started(std::size_t worker, Step step) = 0;
   virtual void step_finished(std::size_t worker, const CheckResult& check) = 0;
   virtual void worker_line(std::size_t worker, const process::LogLine& line) = 0;  // only under --verbose

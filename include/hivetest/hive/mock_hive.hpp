@@ -15,6 +15,7 @@
 #include <asio/awaitable.hpp>
 
 #include "hivetest/hive/heartbeat.hpp"
+#include "hivetest/hive/log.hpp"
 #include "hivetest/http/server.hpp"
 #include "hivetest/util/event.hpp"
 
@@ -27,22 +28,13 @@ struct HeartbeatRecord {
   std::chrono::system_clock::time_point wall;
 };
 
-// What the hive saw, for the log shown at the end of a run.
-struct HiveLogEntry {
-  enum class Kind { heartbeat, rejected, unknown_path, unknown_worker };
-  Kind kind;
-  std::chrono::system_clock::time_point wall;
-  std::string worker_id;  // for heartbeats
-  std::size_t number = 0; // the heartbeat's number for its worker
-  std::string text;       // the reason, or the method and path
-};
-
 // How a wait for heartbeats ended.
 struct HeartbeatWait {
   enum class Outcome { received, deadline, rejected };
   Outcome outcome = Outcome::received;
   std::string reason;  // when rejected: why the hive answered 400
   std::string body;    // when rejected: the start of the body it refused
+  HiveRefusals refusals;  // every request the hive refused until the wait ended, from any client
 };
 
 class MockHive {
@@ -71,13 +63,22 @@ class MockHive {
   asio::awaitable<HeartbeatWait> wait_heartbeats(std::string worker_id, std::size_t n,
                                                  std::chrono::steady_clock::time_point deadline);
 
+  // The latest max_log entries; when more came, the first is a Kind::dropped entry
+  // counting the ones let go.
   const std::deque<HiveLogEntry>& log() const { return log_; }
+  // Every entry ever, grouped (hive/log.hpp): exact counts, bounded in size.
+  std::vector<HiveLogGroup> grouped_log() const { return grouped_.groups(); }
+  // Every request refused: by the HTTP layer (400, 408, 413, 431, 503), by the routes
+  // (404, 405) or by the heartbeat route (400).
+  HiveRefusals refusals() const;
   void stop();
 
  private:
   MockHive(asio::any_io_executor ex);
   http::Response on_heartbeat(const http::Request& req);
   void add_log(HiveLogEntry e);
+  void refused(HiveLogEntry e);
+  HeartbeatWait ended(HeartbeatWait::Outcome outcome) const;
 
   asio::any_io_executor ex_;
   std::unique_ptr<http::Server> server_;
@@ -87,6 +88,8 @@ class MockHive {
   std::size_t unknown_worker_heartbeats_ = 0;
   std::optional<HeartbeatWait> first_rejection_;
   std::deque<HiveLogEntry> log_;
+  HiveLogGrouper grouped_;
+  HiveLogGrouper refusal_kinds_{HiveRefusals::kinds_kept};
   Pulse arrived_;
 };
 

@@ -18,7 +18,7 @@ class DocumentReport : public Reporter {
   DocumentReport(std::FILE* out, std::FILE* progress, Render render, bool unicode)
       : out_(out), progress_(progress, false, false, unicode), render_(std::move(render)) {}
 
-  void suite_started(const std::vector<std::string>& worker_ids) override { progress_.suite_started(worker_ids); }
+  void suite_started(const std::vector<std::string>& worker_labels) override { progress_.suite_started(worker_labels); }
   void step_started(std::size_t worker, flow::Step step) override { progress_.step_started(worker, step); }
   void step_finished(std::size_t worker, const flow::CheckResult& check) override {
     progress_.step_finished(worker, check);

@@ -17,7 +17,7 @@ class HumanReport : public Reporter {
  public:
   HumanReport(std::FILE* out, bool color, bool live_board, bool unicode)
       : out_(out), color_(color), live_board_(live_board), unicode_(unicode) {}
-  void suite_started(const std::vector<std::string>& worker_ids) override;
+  void suite_started(const std::vector<std::string>& worker_labels) override;
   void step_started(std::size_t worker, flow::Step step) override;
   void step_finished(std::size_t worker, const flow::CheckResult& check) override;
   void worker_line(std::size_t worker, const process::LogLine& line) override;

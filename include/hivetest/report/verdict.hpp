@@ -7,7 +7,7 @@
 
 namespace hivetest::report {
 
-// "pass", "warn", "fail", "skip" or "error".
+// "pass", "warn", "fail", "skip", "error" or "interrupted".
 const char* outcome_name(flow::Outcome outcome);
 
 // A worker's run as one outcome, from its exit code.
@@ -21,9 +21,9 @@ std::string figures_line(const flow::InferenceStats& stats);
 
 // Checks or runs by outcome.
 struct Tally {
-  std::size_t pass = 0, warn = 0, fail = 0, skip = 0, error = 0;
+  std::size_t pass = 0, warn = 0, fail = 0, skip = 0, error = 0, interrupted = 0;
   void add(flow::Outcome o);
-  std::size_t total() const { return pass + warn + fail + skip + error; }
+  std::size_t total() const { return pass + warn + fail + skip + error + interrupted; }
 };
 
 }  // namespace hivetest::report
