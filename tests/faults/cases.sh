@@ -272,7 +272,7 @@ case_log_flood() {
   expect_nothing_left
 }
 
-# The bugs real workers ship (/work/shared/PROFILES.md), each caught by the check made for it.
+# The bugs real workers ship (docs/PROFILES.md), each caught by the check made for it.
 
 # llama-server b4748 aborts on SIGTERM once it has served a request.
 case_crash_on_sigterm() {

@@ -9,7 +9,7 @@
 
 namespace reference_worker {
 
-// The payload in the configured shape (SPEC.md §2): flat, or nested as rbee (v3) has it.
+// The payload in the configured shape (docs/PROFILES.md): flat, or nested as rbee (v3) has it.
 std::string heartbeat_payload(const Worker& w);
 
 // Never returns on its own: a hive that is down or answers an error is logged, and the

@@ -1,4 +1,4 @@
-// The rbee dialects' endpoints (SPEC.md §2): rbee-v1 and rbee-v2 on /v1/inference, rbee (v3) on /v1/jobs.
+// The rbee dialects' endpoints (docs/PROFILES.md): rbee-v1 and rbee-v2 on /v1/inference, rbee (v3) on /v1/jobs.
 #include <algorithm>
 #include <memory>
 

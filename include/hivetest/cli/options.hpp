@@ -1,4 +1,4 @@
-// The command line of SPEC.md §3, turned into the flow's configuration.
+// The command line, turned into the flow's configuration (the options: cli/option_table).
 #pragma once
 
 #include <optional>

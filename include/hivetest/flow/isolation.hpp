@@ -1,4 +1,4 @@
-// The isolation test of SPEC.md §1 for one worker, as one coroutine.
+// The isolation test of one worker (README, "What happens, step by step"), as one coroutine.
 #pragma once
 
 #include <chrono>

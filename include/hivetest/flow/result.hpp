@@ -43,7 +43,7 @@ struct InferenceStats {
   std::chrono::microseconds inter_token_p50{0}, inter_token_p99{0};  // gaps between tokens' arrivals
 };
 
-// Exit codes of SPEC.md §3.
+// Exit codes (README, "Using it"; hivetest --help).
 namespace exit_code {
 constexpr int passed = 0, failed = 1, setup_error = 2, skipped = 77, interrupted = 130, terminated = 143;
 }

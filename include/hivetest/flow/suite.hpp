@@ -23,7 +23,7 @@ struct SuitePlan {
   bool strict = false;                        // a warning fails the run
 };
 
-// Runs SPEC.md §1 for every worker; cleanup happens on every path. `interrupt`, set by a
+// Runs the flow (README, "What happens, step by step") for every worker; cleanup happens on every path. `interrupt`, set by a
 // signal handler, stops every session at its current step; `signal` says which it was.
 asio::awaitable<SuiteResult> run_suite(asio::any_io_executor ex, const SuitePlan& plan, Observer& observer,
                                        Event& interrupt, const int& signal);

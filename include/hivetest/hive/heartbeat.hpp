@@ -1,4 +1,4 @@
-// Validation of heartbeat payloads in both shapes workers send (SPEC.md §2).
+// Validation of heartbeat payloads in both shapes rbee workers send (docs/PROFILES.md).
 #pragma once
 
 #include <optional>
