@@ -1,5 +1,5 @@
 // bench-stream-client: hivetest's own stream reader (client, SSE parser, grammar) reading a worker's streams, for tools/bench/stream-parse.
-// Usage: bench-stream-client PORT PROFILE STREAMS MAX_TOKENS; prints "tokens N cpu_seconds S".
+// Usage: bench-stream-client PORT PROFILE STREAMS MAX_TOKENS; prints "tokens N user_seconds U system_seconds S".
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -19,11 +19,12 @@ using namespace hivetest;
 
 namespace {
 
-double cpu_seconds() {
+// User and system CPU seconds of this process so far.
+std::pair<double, double> cpu_seconds() {
   rusage self{};
   ::getrusage(RUSAGE_SELF, &self);
   auto s = [](timeval t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
-  return s(self.ru_utime) + s(self.ru_stime);
+  return {s(self.ru_utime), s(self.ru_stime)};
 }
 
 asio::awaitable<void> read_streams(const flow::Endpoint* w, int streams, std::size_t* tokens, std::string* error) {
@@ -55,13 +56,15 @@ int main(int argc, char** argv) {
                    {"job_id", "\"bench\""}, {"hive_id", "\"bench\""}, {"worker_id", "\"bench\""}};
   std::size_t tokens = 0;
   std::string error;
-  double before = cpu_seconds();
+  auto before = cpu_seconds();
   asio::co_spawn(io, read_streams(&w, std::atoi(argv[3]), &tokens, &error), asio::detached);
   io.run();
   if (!error.empty()) {
     std::fprintf(stderr, "bench-stream-client: %s\n", error.c_str());
     return 1;
   }
-  fmt::print("tokens {} cpu_seconds {:.6f}\n", tokens, cpu_seconds() - before);
+  auto after = cpu_seconds();
+  fmt::print("tokens {} user_seconds {:.6f} system_seconds {:.6f}\n", tokens, after.first - before.first,
+             after.second - before.second);
   return 0;
 }

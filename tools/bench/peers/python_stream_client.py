@@ -2,17 +2,17 @@
 """A Python client of an OpenAI-compatible chat stream, as people write one with the standard
 library: http.client, lines split, json.loads per event. The peer of bench-stream-client.
 
-Usage: python_stream_client.py PORT STREAMS MAX_TOKENS; prints "tokens N cpu_seconds S"."""
+Usage: python_stream_client.py PORT STREAMS MAX_TOKENS; prints "tokens N user_seconds U system_seconds S"."""
 import http.client
 import json
+import resource
 import sys
-import time
 
 port, streams, max_tokens = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
 body = json.dumps({"model": "bench", "messages": [{"role": "user", "content": "The capital of France is"}],
                    "max_tokens": max_tokens, "stream": True, "stream_options": {"include_usage": True}})
 tokens = 0
-before = time.process_time()
+before = resource.getrusage(resource.RUSAGE_SELF)
 for _ in range(streams):
     conn = http.client.HTTPConnection("127.0.0.1", port)
     conn.request("POST", "/v1/chat/completions", body, {"Content-Type": "application/json"})
@@ -33,4 +33,5 @@ for _ in range(streams):
     conn.close()
     if not done:
         sys.exit("the stream ended without [DONE]")
-print(f"tokens {tokens} cpu_seconds {time.process_time() - before:.6f}")
+after = resource.getrusage(resource.RUSAGE_SELF)
+print(f"tokens {tokens} user_seconds {after.ru_utime - before.ru_utime:.6f} system_seconds {after.ru_stime - before.ru_stime:.6f}")
