@@ -210,8 +210,8 @@ const std::vector<OptionSpec>& option_table() {
 
       // What is shown and written.
       {"--format", "FORMAT", Group::output, "what goes to stdout", nullptr,
-       [](Settings& s, const std::string& v) { return one_of(s.report.format, v, {"human", "tap", "json"}); },
-       [](const Settings& s) { return s.report.format; }, "human tap json"},
+       [](Settings& s, const std::string& v) { return one_of(s.report.format, v, {"human", "tap", "json", "jsonl"}); },
+       [](const Settings& s) { return s.report.format; }, "human tap json jsonl"},
       {"--tap-version", "N", Group::output, "13 for TAP harnesses older than TAP 14 (prove 3.44)", nullptr,
        [](Settings& s, const std::string& v) {
          if (v != "13" && v != "14") return std::string("must be 13 or 14");

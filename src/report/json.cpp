@@ -6,6 +6,7 @@
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
+#include "hivetest/report/json_parts.hpp"
 #include "hivetest/report/json_writer.hpp"
 #include "hivetest/report/verdict.hpp"
 #include "hivetest/version.hpp"
@@ -47,6 +48,8 @@ void optional_ms(JsonWriter& w, std::string_view key, const std::optional<Durati
   else
     w.real(std::chrono::duration<double, std::milli>(*d).count());
 }
+
+}  // namespace
 
 void check(JsonWriter& w, const flow::CheckResult& c) {
   w.begin_object()
@@ -161,8 +164,6 @@ const char* suite_outcome(const flow::SuiteResult& s) {
     default: return "fail";
   }
 }
-
-}  // namespace
 
 std::string json_document(const flow::SuiteResult& s) {
   JsonWriter w;

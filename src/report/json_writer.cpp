@@ -44,6 +44,7 @@ std::string json_string(std::string_view bytes, std::size_t max_bytes) {
 }
 
 void JsonWriter::newline() {
+  if (one_line_) return;
   out_ += '\n';
   out_.append(2 * empty_.size(), ' ');
 }

@@ -2,6 +2,7 @@
 #include "hivetest/report/document_report.hpp"
 #include "hivetest/report/human.hpp"
 #include "hivetest/report/json.hpp"
+#include "hivetest/report/jsonl.hpp"
 #include "hivetest/report/reporter.hpp"
 #include "hivetest/report/tap.hpp"
 
@@ -14,6 +15,7 @@ std::unique_ptr<Reporter> make_reporter(const ReportOptions& opts, std::FILE* ou
         out, progress, [version = opts.tap_version](const flow::SuiteResult& s) { return tap_document(s, version); },
         opts.unicode);
   if (opts.format == "json") return std::make_unique<DocumentReport>(out, progress, json_document, opts.unicode);
+  if (opts.format == "jsonl") return std::make_unique<JsonLinesReport>(out, progress, opts.unicode);
   return nullptr;
 }
 

@@ -123,6 +123,22 @@ case_tap_bails_out_when_interrupted() {
   expect_nothing_left
 }
 
+# --format jsonl: one JSON object per line as the run goes, from run_started through every
+# check to the summary, each line read by Python's json.
+case_jsonl_is_one_event_per_line() {
+  "$HIVETEST" --no-color --port auto --hive-port auto --model "$MODEL" --model-ref "$MARK" --format jsonl \
+    >"$WORK/report" 2>"$WORK/out"; rc=$?
+  expect_rc 0
+  python3 - "$WORK/report" <<'PY' || fail "not one JSON event per line: $(head -c 400 "$WORK/report")"
+import json, sys
+events = [json.loads(line) for line in open(sys.argv[1])]
+kinds = [e["event"] for e in events]
+assert kinds[0] == "run_started" and kinds[-1] == "summary", kinds
+assert "check_started" in kinds and "check_finished" in kinds and "worker_finished" in kinds, kinds
+assert events[-1]["summary"]["workers"]["pass"] == 1, events[-1]
+PY
+}
+
 # Ctrl-C while four workers load: no worker counts as passed, in the JSON report or the
 # human summary (each said "pass" before the interrupted outcome).
 case_interrupted_workers_are_not_passed() {

@@ -21,6 +21,12 @@ std::string json_string(std::string_view bytes, std::size_t max_bytes = 64 * 102
 class JsonWriter {
  public:
   explicit JsonWriter(std::size_t max_string = 64 * 1024) : max_string_(max_string) {}
+  // One line, no indentation: for JSON Lines.
+  static JsonWriter one_line() {
+    JsonWriter w;
+    w.one_line_ = true;
+    return w;
+  }
 
   JsonWriter& begin_object() { return open('{'); }
   JsonWriter& end_object() { return close('}'); }
@@ -59,6 +65,7 @@ class JsonWriter {
   std::vector<bool> empty_;  // per open container: nothing written in it yet
   bool after_key_ = false;
   std::size_t max_string_;
+  bool one_line_ = false;
 };
 
 }  // namespace hivetest::report
