@@ -263,7 +263,8 @@ Parsed resolve(Settings s) {
   o.report = s.report;
   o.report.color = wants_color(s.no_color);
   o.report.unicode = utf8_locale();
-  o.report.live_board = ::isatty(STDOUT_FILENO) && o.report.format == "human" && !f.verbose;
+  o.report.terminal = ::isatty(STDOUT_FILENO) && o.report.format == "human" && !f.verbose;
+  o.report.live_board = o.report.terminal;
   o.junit = s.junit;
   o.plan = s.plan;
   if (!s.matrix.empty()) {

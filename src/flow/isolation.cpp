@@ -160,10 +160,28 @@ asio::awaitable<Readiness> poll_until_ready(Session& s, Clock::time_point deadli
     if (now.state != Readiness::State::waiting) co_return now;
     // An attempt cut short by the overall deadline says less than the one before it.
     if (Clock::now() < deadline || last.why.empty()) last = now;
+    s.last_ready_answer = last.why;
     if (Clock::now() >= deadline) co_return last;
     timer.expires_at(std::min(deadline, Clock::now() + interval));
     co_await timer.async_wait(asio::use_awaitable);
     interval = std::min(interval * 5 / 4, std::chrono::microseconds(50'000));
+  }
+}
+
+// Ready, or the worker's exit: whichever comes first.
+asio::awaitable<std::variant<Readiness, std::monostate>> ready_or_exit(Session& s, Clock::time_point deadline) {
+  co_return co_await first_of(poll_until_ready(s, deadline), s.worker_exit());
+}
+
+// Once a second while waiting: how long, and what the worker last said (the reports
+// decide how often to show it). Ends only when the wait it goes beside is over.
+asio::awaitable<void> signs_of_life(Session& s) {
+  asio::steady_timer tick(s.ex);
+  for (auto next = s.step_started + std::chrono::seconds(1);; next += std::chrono::seconds(1)) {
+    tick.expires_at(next);
+    co_await tick.async_wait(asio::use_awaitable);
+    s.observer.still_waiting(s.index, std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - s.step_started),
+                             s.last_ready_answer);
   }
 }
 
@@ -190,7 +208,9 @@ enum class Ready { yes, no, port_taken };
 asio::awaitable<Ready> wait_ready(Session& s, bool may_retry) {
   s.begin(Step::ready);
   auto deadline = Clock::now() + s.cfg.ready_timeout;
-  auto outcome = co_await first_of(poll_until_ready(s, deadline), s.worker_exit());
+  auto waited = co_await first_of(ready_or_exit(s, deadline), signs_of_life(s));
+  if (waited.index() == 1) co_return Ready::no;  // only a cancellation ends the signs of life
+  auto outcome = std::get<0>(std::move(waited));
   if (interrupted(s, outcome.index())) co_return Ready::no;
   const auto& name = s.cfg.profile->name;
   if (outcome.index() == 1) {
@@ -291,8 +311,11 @@ asio::awaitable<bool> wait_heartbeats(Session& s) {
                                    std::max<long>(2 * want.interval_s + 5, 2 * s.cfg.heartbeat_timeout.count() / 1000),
                                    want.interval_s);
     if (s.cfg.attach) hint = fmt::format("start the worker with the hive URL {}, or pass --heartbeats 0", s.hive->url());
+    // What the hive's HTTP layer refused (a 413 for a 2 MiB heartbeat) is named, not lost.
+    auto refused = hive::describe(wait.refusals);
     co_return s.fail(Step::heartbeats, "heartbeats",
-                     fmt::format("Received {} of {} heartbeat(s) within {}", got, n, seconds(s.cfg.heartbeat_timeout)),
+                     fmt::format("Received {} of {} heartbeat(s) within {}{}", got, n, seconds(s.cfg.heartbeat_timeout),
+                                 refused.empty() ? "" : "; " + refused),
                      heartbeat_expectation(s), fmt::format("{}{}", got, others), hint);
   }
   if (auto misfit = heartbeat_misfit(s); !misfit.empty()) {

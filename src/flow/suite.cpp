@@ -26,6 +26,7 @@ bool start_hive(const std::vector<Session*>& sessions, std::unique_ptr<hive::Moc
   std::error_code ec;
   http::ServerOptions server_opts;
   server_opts.head_timeout = plan.hive_head_timeout;
+  server_opts.body_timeout = plan.hive_body_timeout;
   auto port = plan.hive_port;
   hive = hive::MockHive::start(ex, plan.hive_bind, port.value_or(0), ec, server_opts);
   bool ok = true;
@@ -140,6 +141,7 @@ asio::awaitable<SuiteResult> run_suite(asio::any_io_executor ex, const SuitePlan
   if (hive) {
     hive->stop();
     result.hive_log.assign(hive->log().begin(), hive->log().end());
+    result.hive_log_groups = hive->grouped_log();
     result.unknown_worker_heartbeats = hive->unknown_worker_heartbeats();
   }
   for (auto& s : sessions) {

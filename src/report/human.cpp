@@ -41,18 +41,32 @@ std::string clock_time(std::chrono::system_clock::time_point t) {
   return fmt::format("{:%H:%M:%S}", tm);
 }
 
-std::string hive_entry(const hive::HiveLogEntry& e) {
+// One group of the hive's log: an entry, or its repeats collapsed with their count and span.
+std::string hive_group(const hive::HiveLogGroup& g) {
   using K = hive::HiveLogEntry::Kind;
+  const auto& e = g.first;
+  std::string span = g.count > 1 ? fmt::format(", {}–{}", clock_time(e.wall), clock_time(g.last_wall)) : "";
+  std::string times = g.count > 1 ? fmt::format(" ×{}", g.count) : "";
   switch (e.kind) {
     case K::heartbeat:
-      return fmt::format("✅ Heartbeat #{} from worker {} ({})", e.number, printable(e.worker_id, 200), printable(e.text, 200));
-    case K::rejected: return fmt::format("❌ Rejected heartbeat: {}", printable(e.text, 300));
-    case K::unknown_path: return fmt::format("⚠️  Unknown route: {}", printable(e.text, 300));
+      if (g.count == 1)
+        return fmt::format("✅ Heartbeat #{} from worker {} ({})", e.number, printable(e.worker_id, 200), printable(e.text, 200));
+      return fmt::format("✅ Heartbeats #{}–#{} from worker {} ({}){}", e.number, g.last_number, printable(e.worker_id, 200),
+                         printable(e.text, 200), span);
     case K::unknown_worker:
-      return fmt::format("⚠️  Heartbeat from unexpected worker {} ({})", printable(e.worker_id, 200), printable(e.text, 200));
+      if (g.count == 1)
+        return fmt::format("⚠️  Heartbeat from unexpected worker {} ({})", printable(e.worker_id, 200), printable(e.text, 200));
+      return fmt::format("⚠️  {} heartbeats from unexpected worker {}{}", g.count, printable(e.worker_id, 200), span);
+    case K::rejected: return fmt::format("❌ Rejected heartbeat: {}{}{}", printable(e.text, 300), times, span);
+    case K::unknown_path: return fmt::format("⚠️  Unknown route: {}{}{}", printable(e.text, 300), times, span);
+    case K::refused:
+      return fmt::format("⛔ Refused {} {} ({} {}) from {}{}{}", e.status, printable(e.text, 200), printable(e.method, 20),
+                         printable(e.path, 200), printable(e.peer, 60), times, span);
+    case K::dropped: return fmt::format("… {} earlier entries not kept", g.count);
   }
   return "";
 }
+
 
 int terminal_columns(std::FILE* out) {
   winsize ws{};
@@ -147,6 +161,10 @@ void HumanReport::step_started(std::size_t worker, Step step) {
 }
 
 void HumanReport::print_check(const flow::CheckResult& c, const std::string& prefix) {
+  if (waiting_line_open_) {  // the counting line ends where the outcome begins
+    emit("\n");
+    waiting_line_open_ = false;
+  }
   switch (c.outcome) {
     case Outcome::pass:
       emit("{}{} {}\n", prefix, is_setup(c.step) ? "✓" : "✅", paint(printable(c.message, 1000), "32"));
@@ -190,6 +208,24 @@ void HumanReport::step_finished(std::size_t worker, const flow::CheckResult& c) 
   std::fflush(out_);
 }
 
+// On a terminal the waiting line counts the seconds in place; elsewhere a line every 10 s,
+// so that a CI log shows the run is alive.
+void HumanReport::still_waiting(std::size_t worker, std::chrono::seconds elapsed, const std::string& last_answer) {
+  constexpr long quiet_interval = 10;
+  std::string detail = last_answer.empty() ? "" : fmt::format(", last answer: {}", printable(last_answer, 120));
+  if (many() && live_board_) {
+    rows_[worker].last_event = fmt::format("still waiting: {} s{}", elapsed.count(), detail);
+    draw_row(worker);
+  } else if (!many() && terminal_) {
+    emit("\r\x1b[2K⏳ Waiting for worker to be ready... {} s{}", elapsed.count(), fit_columns(detail, 60));
+    waiting_line_open_ = true;
+  } else if (elapsed.count() % quiet_interval == 0) {
+    std::string who = many() ? fmt::format("[{}] ", rows_[worker].id) : "   ";
+    emit("{}still waiting: {} s{}\n", who, elapsed.count(), detail);
+  }
+  std::fflush(out_);
+}
+
 void HumanReport::worker_line(std::size_t worker, const process::LogLine& line) {
   if (many() && live_board_) return;  // the board owns the screen; the logs come at the end
   std::string who = many() ? fmt::format("[{}] ", rows_[worker].id) : "";
@@ -210,10 +246,15 @@ void HumanReport::finish(const flow::SuiteResult& r) {
   std::fflush(out_);
 }
 
+// The hive's log, repeats grouped, at most --hive-log-lines groups: a flood of heartbeats
+// under a foreign id is one line, not a screenful.
 void HumanReport::print_hive_log(const flow::SuiteResult& r) {
   emit("\n📋 Hive server logs:\n");
-  if (r.hive_log.empty()) emit("   (nothing received)\n");
-  for (const auto& e : r.hive_log) emit("   [{}] {}\n", clock_time(e.wall), hive_entry(e));
+  const auto& groups = r.hive_log_groups;
+  if (groups.empty()) emit("   (nothing received)\n");
+  std::size_t shown = std::min(groups.size(), hive_log_lines_);
+  for (std::size_t i = 0; i < shown; ++i) emit("   [{}] {}\n", clock_time(groups[i].first.wall), hive_group(groups[i]));
+  if (groups.size() > shown) emit("   … {} more (see --format json)\n", groups.size() - shown);
 }
 
 void HumanReport::finish_one(const flow::SuiteResult& suite) {

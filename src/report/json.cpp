@@ -33,6 +33,8 @@ const char* hive_kind(hive::HiveLogEntry::Kind kind) {
     case K::rejected: return "rejected";
     case K::unknown_path: return "unknown_path";
     case K::unknown_worker: return "unknown_worker";
+    case K::refused: return "refused";
+    case K::dropped: return "dropped";
   }
   return "unknown";
 }
@@ -125,7 +127,12 @@ void hive_log(JsonWriter& w, const flow::SuiteResult& s) {
   for (const auto& e : s.hive_log) {
     w.begin_object().field("at", utc_time(e.wall)).field("kind", hive_kind(e.kind));
     if (!e.worker_id.empty()) w.field("worker_id", e.worker_id);
-    if (e.kind == hive::HiveLogEntry::Kind::heartbeat) w.field("number", e.number);
+    if (e.kind == hive::HiveLogEntry::Kind::heartbeat || e.kind == hive::HiveLogEntry::Kind::dropped)
+      w.field("number", e.number);
+    if (e.status) w.field("status", e.status);
+    if (!e.method.empty()) w.field("method", e.method);
+    if (!e.path.empty()) w.field("path", e.path);
+    if (!e.peer.empty()) w.field("peer", e.peer);
     w.field("text", e.text).end_object();
   }
   w.end_array().end_object();

@@ -20,8 +20,8 @@ JsonWriter event(const char* name, std::chrono::steady_clock::time_point started
 
 }  // namespace
 
-JsonLinesReport::JsonLinesReport(std::FILE* out, std::FILE* progress, bool unicode)
-    : out_(out), progress_(progress, false, false, unicode) {}
+JsonLinesReport::JsonLinesReport(std::FILE* out, std::FILE* progress, const ReportOptions& opts)
+    : out_(out), progress_(progress, progress_options(opts)) {}
 
 void JsonLinesReport::emit(JsonWriter& w) {
   w.end_object();

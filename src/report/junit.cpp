@@ -90,6 +90,8 @@ std::string hive_entry(const hive::HiveLogEntry& e) {
     case K::rejected: return fmt::format("rejected heartbeat: {}", e.text);
     case K::unknown_path: return fmt::format("unknown route: {}", e.text);
     case K::unknown_worker: return fmt::format("heartbeat from unexpected worker {} ({})", e.worker_id, e.text);
+    case K::refused: return fmt::format("refused {} {} ({} {}) from {}", e.status, e.text, e.method, e.path, e.peer);
+    case K::dropped: return fmt::format("{} earlier entries not kept", e.number);
   }
   return e.text;
 }
@@ -119,7 +121,8 @@ void testcase(std::string& out, const flow::CheckResult& c, const std::string& c
       out += fmt::format(">\n      <skipped message=\"{}\"/>\n", xml(c.message));
       break;
     case Outcome::fail:
-    case Outcome::error: {
+    case Outcome::error:
+    case Outcome::interrupted: {
       const char* element = c.outcome == Outcome::fail ? "failure" : "error";
       out += fmt::format(">\n      <{} message=\"{}\" type=\"{}\">", element, xml(c.message), xml(c.name));
       std::string details = xml(c.message, max_line) + "\n";

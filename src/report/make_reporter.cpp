@@ -9,13 +9,13 @@
 namespace hivetest::report {
 
 std::unique_ptr<Reporter> make_reporter(const ReportOptions& opts, std::FILE* out, std::FILE* progress) {
-  if (opts.format == "human") return std::make_unique<HumanReport>(out, opts.color, opts.live_board, opts.unicode);
+  if (opts.format == "human") return std::make_unique<HumanReport>(out, opts);
   if (opts.format == "tap")
     return std::make_unique<DocumentReport>(
         out, progress, [version = opts.tap_version](const flow::SuiteResult& s) { return tap_document(s, version); },
-        opts.unicode);
-  if (opts.format == "json") return std::make_unique<DocumentReport>(out, progress, json_document, opts.unicode);
-  if (opts.format == "jsonl") return std::make_unique<JsonLinesReport>(out, progress, opts.unicode);
+        opts);
+  if (opts.format == "json") return std::make_unique<DocumentReport>(out, progress, json_document, opts);
+  if (opts.format == "jsonl") return std::make_unique<JsonLinesReport>(out, progress, opts);
   return nullptr;
 }
 

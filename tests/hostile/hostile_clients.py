@@ -3,8 +3,8 @@
 
 Usage: HIVETEST=... REFERENCE_WORKER=... TINY_MODEL=... hostile_clients.py CASE
 
-hivetest runs with a worker that never becomes ready and beats every 500 ms, so the hive
-serves for as long as the case needs; -v streams the worker's log, where each heartbeat
+hivetest runs with a worker that never opens its port (--fault never-ready) and beats every
+500 ms, so the hive serves for as long as the case needs; -v streams the worker's log, where each heartbeat
 and its answer is a line. Each case attacks the hive, checks the answers, and checks that
 the worker's heartbeats were answered 200 before, between and after the attacks. Nothing
 sleeps: every wait is on a line of output, a socket or a process exit, with a deadline.
@@ -30,7 +30,9 @@ HEARTBEAT_INTERVAL_MS = 500  # also the worker's deadline for each beat: room fo
 BEATS_PER_PHASE = 3
 WORKER_BEAT = re.compile(r"heartbeat #(\d+) sent to \S+: (\d+)")
 WORKER_BEAT_FAILED = re.compile(r"heartbeat #(\d+) to \S+ failed: (.*)")
-HIVE_BEAT = re.compile(r"Heartbeat #(\d+) from worker test-worker-")
+# A heartbeat in the hive's log, alone ("Heartbeat #7 from worker …") or grouped with
+# others of the worker ("Heartbeats #1–#40 from worker …").
+HIVE_BEAT = re.compile(r"Heartbeats? #(\d+)(?:\s*[–-]\s*#?(\d+))? from worker test-worker-")
 
 
 class Failure(Exception):
@@ -46,7 +48,7 @@ class Hivetest:
     """A background hivetest run, its output collected line by line as it comes."""
 
     def __init__(self, *extra):
-        worker = f"{REFERENCE_WORKER} --heartbeat-interval-ms {HEARTBEAT_INTERVAL_MS} --load-ms 600000"
+        worker = f"{REFERENCE_WORKER} --heartbeat-interval-ms {HEARTBEAT_INTERVAL_MS} --fault never-ready"
         argv = [HIVETEST, "--no-color", "-v", "--port", "auto", "--hive-port", "auto", "--model", TINY_MODEL,
                 "--worker", worker, "--timeout", "60", *extra]
         self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -137,7 +139,7 @@ class Hivetest:
               f"only heartbeats up to #{last} answered, #{phase_start_beat} before the hostile phase")
         hive_log = out.split("Hive server logs:", 1)
         check(len(hive_log) == 2, "no hive log in the output")
-        hive_beats = [int(n) for n in HIVE_BEAT.findall(hive_log[1])]
+        hive_beats = [int(n) for numbers in HIVE_BEAT.findall(hive_log[1]) for n in numbers if n]
         check(hive_beats and max(hive_beats) >= last,
               f"the hive logged heartbeats up to #{max(hive_beats, default=0)}, the worker had #{last} answered")
 
@@ -325,6 +327,44 @@ def case_thousand_idle_connections(run):
     check(run.last_beat() >= start_beat + BEATS_PER_PHASE, "worker heartbeats stalled")
 
 
+def case_busy_body_connections(run):
+    """As many clients as the hive's connection cap each send a request head and one byte of its body, then hold."""
+    count = 256  # the hive's cap
+    port = run.hive_port
+    start_beat = run.last_beat()
+    head = (b"POST /v1/heartbeat HTTP/1.1\r\nHost: hive\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 1000\r\n\r\n{")
+    held = []
+    for _ in range(count):
+        s = connect(port)
+        s.sendall(head)
+        held.append(s)
+    # Served while they all hold: a heartbeat from another client, and the worker's. The
+    # first may wait for the oldest body to have had its window (ServerOptions::body_window).
+    first_wait = time.monotonic()
+    expect_hive_serves(port)
+    first_wait = time.monotonic() - first_wait
+    for _ in range(BEATS_PER_PHASE):
+        run.wait_beat_after(run.last_beat())
+    later_wait = time.monotonic()
+    expect_hive_serves(port)
+    later_wait = time.monotonic() - later_wait
+    print(f"another client's heartbeat answered 200 in {first_wait * 1000:.0f} ms at once, "
+          f"{later_wait * 1000:.1f} ms {BEATS_PER_PHASE} beats later")
+    # The hive made room by cutting the bodies that made no progress, oldest first, without an answer.
+    poller = select.poll()
+    for s in held:
+        poller.register(s, select.POLLIN)
+    ready = {fd for fd, _ in poller.poll(0)}
+    closed = [s.fileno() in ready and read_to_close(s) == b"" for s in held]
+    cut = sum(closed)
+    check(0 < cut < count, f"{cut} of {count} stalled bodies cut by the hive")
+    check(closed == [True] * cut + [False] * (count - cut), "the hive did not cut the stalled bodies oldest first")
+    for s in held:
+        s.close()
+    check(run.last_beat() >= start_beat + BEATS_PER_PHASE, "worker heartbeats stalled")
+
+
 def case_hundred_pipelined_requests(run):
     port = run.hive_port
     rounds = []
@@ -374,7 +414,8 @@ CASES = {
     "one_byte_a_second": (["--hive-head-timeout", "3"], case_one_byte_a_second),
     # A head deadline longer than the case, so that only eviction closes the idle ones.
     "thousand_idle_connections": (["--hive-head-timeout", "120"], case_thousand_idle_connections),
-    "hundred_pipelined_requests": ([], case_hundred_pipelined_requests),
+    "hundred_pipelined_requests": (["--hive-log-lines", "1000"], case_hundred_pipelined_requests),
+    "busy_body_connections": ([], case_busy_body_connections),
 }
 
 

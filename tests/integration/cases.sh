@@ -25,7 +25,7 @@ case_passes_with_nested_heartbeats_on_another_path() {
   run --profile rbee-v2 --worker "$(rw --dialect rbee-v2 --heartbeat-shape nested --heartbeat-path /heartbeat/workers --heartbeat-interval-ms 50)" --heartbeats 3 \
       --heartbeat-interval 0.05
   expect_rc 0
-  expect_out "Heartbeat #3 from worker"
+  expect_out "Heartbeats #1–#3 from worker"
   expect_out "/heartbeat/workers"
 }
 
@@ -182,7 +182,7 @@ case_real_clients_against_the_mock_hive() {
   kill -INT "$BG"
   finish_bg
   expect_rc 130
-  expect_out "Heartbeat from unexpected worker curl-1"
+  expect_out "from unexpected worker curl-1"
   expect_out "Rejected heartbeat: body is not valid JSON"
 }
 
@@ -298,6 +298,37 @@ case_verbose_with_a_slow_reader_keeps_its_deadlines() {
   (( elapsed < 50000 )) || fail "took $elapsed ms with a slow reader"
 }
 
+# A worker whose heartbeats are all over the hive's 1 MiB limit: the failure and the hive
+# log name the 413 (it read "Received 0 of 1 heartbeat(s)" and "(nothing received)").
+case_refused_heartbeats_are_named() {
+  run --profile rbee-v2 --worker "python3 $(dirname "${BASH_SOURCE[0]}")/hostile_worker.py --tame --huge-heartbeats" \
+      --heartbeat-timeout 2
+  expect_rc 1
+  expect_out "Received 0 of 1 heartbeat(s) within 2s; the hive refused 1 request: 413"
+  expect_out "⛔ Refused 413"
+}
+
+# 10,000 heartbeats under a foreign id come to one line of the hive log, which shows at
+# most --hive-log-lines (20) groups.
+case_hive_log_floods_are_grouped() {
+  run --profile rbee-v2 --worker "python3 $(dirname "${BASH_SOURCE[0]}")/hostile_worker.py --tame --foreign-heartbeats 10000"
+  expect_rc 0
+  expect_out "10000 heartbeats from unexpected worker flood-worker"
+  local lines
+  lines=$(sed -n '/Hive server logs:/,/Worker logs/p' "$WORK/out" | grep -c '^   \[')
+  echo "hive log lines shown: $lines"
+  (( lines <= 25 )) || fail "$lines hive log lines shown"
+}
+
+# Off a terminal, a worker that loads for 11 s gets a sign of life after 10, with what it
+# last answered.
+case_a_long_load_shows_signs_of_life() {
+  run --profile rbee-v2 --worker "$(rw --dialect rbee-v2 --load-ms 11000)" --max-tokens 3
+  expect_rc 0
+  expect_out "still waiting: 10 s, last answer: /v1/ready answered 200"
+  expect_out '"state":"loading"'
+}
+
 case_hive_bind_wider_warns_and_serves() {
   run --hive-bind 0.0.0.0
   expect_rc 0
@@ -341,7 +372,7 @@ case_man_page_and_completion() {
   completed=$(bash -c 'source "$1"; COMP_WORDS=(hivetest --prof); COMP_CWORD=1; _hivetest; echo "${COMPREPLY[@]}"' _ "$COMPLETION")
   [[ $completed == "--profile" ]] || fail "--prof completed to '$completed'"
   completed=$(bash -c 'source "$1"; COMP_WORDS=(hivetest --format ""); COMP_CWORD=2; _hivetest; echo "${COMPREPLY[@]}"' _ "$COMPLETION")
-  [[ $completed == "human tap json" ]] || fail "--format completed to '$completed'"
+  [[ $completed == "human tap json jsonl" ]] || fail "--format completed to '$completed'"
 }
 
 case_verbose_streams_worker_output() {
@@ -362,7 +393,7 @@ case_hostile_worker_output_stays_printable() {
 }
 
 case_many_workers_at_once() {
-  run --workers 64 --max-tokens 5
+  run --workers 64 --max-tokens 5 --hive-log-lines 100
   expect_rc 0
   expect_out "64 passed, 0 failed, 0 skipped of 64 workers"
   expect_out "hivetest CPU"

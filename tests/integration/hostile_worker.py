@@ -6,12 +6,16 @@ reason and its log lines. hivetest must pass none of it raw to a terminal.
 
 Takes rbee's arguments (--worker-id --port --hive-url ...); --hostile-sse-url makes the
 job's sse_url itself hostile (the inference check then fails, naming it); --tame sends
-ordinary strings; --no-reuse-address binds its port without SO_REUSEADDR, as some servers do."""
+ordinary strings; --no-reuse-address binds its port without SO_REUSEADDR, as some servers do;
+--huge-heartbeats sends heartbeats of 2 MiB only; --foreign-heartbeats N sends N heartbeats
+under another worker's id (on one kept-alive connection) before its own."""
 import argparse
 import http.server
 import json
 import sys
 import threading
+import http.client
+import urllib.parse
 import urllib.request
 
 
@@ -23,6 +27,8 @@ p.add_argument("--local-mode", action="store_true")
 p.add_argument("--hostile-sse-url", action="store_true")
 p.add_argument("--tame", action="store_true")
 p.add_argument("--no-reuse-address", action="store_true")
+p.add_argument("--huge-heartbeats", action="store_true")
+p.add_argument("--foreign-heartbeats", type=int, default=0)
 p.add_argument("--oversized", choices=["line", "event"], help="a stream with a line over 1 MiB, or an event over 4 MiB")
 args = p.parse_args()
 EVIL = "" if args.tame else "\x1b]0;pwned\x07\x1b[2J" + "\xc2\x9b".encode("latin-1").decode("utf-8") + "\u202e"
@@ -87,10 +93,24 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 
 def beat():
+    if args.foreign_heartbeats:
+        hive = urllib.parse.urlsplit(args.hive_url)
+        conn = http.client.HTTPConnection(hive.hostname, hive.port)
+        foreign = json.dumps({"worker_id": "flood-worker", "timestamp": "2026-01-01T00:00:00Z"})
+        for _ in range(args.foreign_heartbeats):
+            conn.request("POST", "/v1/heartbeat", foreign, {"Content-Type": "application/json"})
+            conn.getresponse().read()
+        conn.close()
+        log(f"{args.foreign_heartbeats} foreign heartbeats sent")
     data = json.dumps({"worker_id": args.worker_id, "timestamp": "2026-01-01T00:00:00Z", "health_status": "healthy"})
+    if args.huge_heartbeats:
+        data = data[:-1] + ', "padding": "' + "x" * (2 << 20) + '"}'
     req = urllib.request.Request(args.hive_url + "/v1/heartbeat", data.encode(), {"Content-Type": "application/json"})
-    urllib.request.urlopen(req, timeout=10).read()
-    log("heartbeat sent")
+    try:
+        urllib.request.urlopen(req, timeout=10).read()
+        log("heartbeat sent")
+    except Exception as e:  # a refused heartbeat: the worker logs it and goes on, as workers do
+        log(f"heartbeat failed: {e}")
 
 
 http.server.ThreadingHTTPServer.allow_reuse_address = not args.no_reuse_address

@@ -145,3 +145,141 @@ TEST_CASE("a port in use is reported at start") {
   CHECK_FALSE(second);
   CHECK(ec == asio::error::address_in_use);
 }
+
+TEST_CASE("a refusal of the HTTP layer reaches the log with its status and peer, and the wait can tell it") {
+  run_test([](asio::any_io_executor ex) -> asio::awaitable<void> {
+    std::error_code ec;
+    auto hive = hive::MockHive::start(ex, "127.0.0.1", 0, ec);
+    REQUIRE(hive);
+    hive->expect_worker("w");
+    std::string big = R"({"worker_id":"w","pad":")" + std::string(2 * 1024 * 1024, 'p') + R"("})";
+    auto r = co_await post(ex, hive->port(), "/v1/heartbeat", big);
+    REQUIRE_MESSAGE(r, r.error);  // the client could send it all and read the answer
+    CHECK(r.response->status == 413);
+
+    const auto& e = hive->log().back();
+    CHECK(e.kind == hive::HiveLogEntry::Kind::refused);
+    CHECK(hive::is_refusal(e.kind));
+    CHECK(e.status == 413);
+    CHECK(e.method == "POST");
+    CHECK(e.path == "/v1/heartbeat");
+    CHECK(e.peer.rfind("127.0.0.1:", 0) == 0);
+    CHECK(e.text.find("over the limit of 1048576") != std::string::npos);
+
+    auto refusals = hive->refusals();
+    CHECK(refusals.total == 1);
+    REQUIRE(refusals.first.size() == 1);
+    CHECK(refusals.first[0].first.status == 413);
+    auto wait = co_await hive->wait_heartbeats("w", 1, Clock::now() + 50ms);
+    CHECK(wait.outcome == hive::HeartbeatWait::Outcome::deadline);
+    CHECK(wait.refusals.total == 1);
+    CHECK(hive::describe(wait.refusals) ==
+          "the hive refused 1 request: 413 " + e.text + " (POST /v1/heartbeat)");
+    CHECK(hive->heartbeat_count("w") == 0);
+  });
+}
+
+TEST_CASE("every kind of refusal counts, and the description groups repeats and names the first kinds") {
+  run_test([](asio::any_io_executor ex) -> asio::awaitable<void> {
+    std::error_code ec;
+    auto hive = hive::MockHive::start(ex, "127.0.0.1", 0, ec);
+    REQUIRE(hive);
+    auto port = hive->port();
+    CHECK(hive::describe(hive->refusals()).empty());
+    co_await post(ex, port, "/v1/heartbeat", "{oops");            // 400 from the heartbeat route
+    co_await post(ex, port, "/v1/heartbeat", "{oops again");      // the same kind
+    co_await post(ex, port, "/v2/heartbeat", "{}");               // 404
+    co_await post(ex, port, "/v1/heartbeat", "", "GET");          // 405
+    co_await post(ex, port, "/v1/heartbeat", R"({"worker_id":"w"})");  // accepted: not a refusal
+    auto refusals = hive->refusals();
+    CHECK(refusals.total == 4);
+    REQUIRE(refusals.first.size() == 3);
+    CHECK(refusals.first[0].count == 2);
+    CHECK(refusals.first[1].first.kind == hive::HiveLogEntry::Kind::unknown_path);
+    CHECK(refusals.first[2].first.status == 405);
+    auto text = hive::describe(refusals, 2);
+    CAPTURE(text);
+    CHECK(text.rfind("the hive refused 4 requests: 400 body is not valid JSON", 0) == 0);
+    CHECK(text.find("(POST /v1/heartbeat) ×2; 404 no route (POST /v2/heartbeat); 1 more") != std::string::npos);
+  });
+}
+
+namespace {
+
+hive::HiveLogEntry entry(hive::HiveLogEntry::Kind kind, int second, std::string id, std::size_t number = 0,
+                         int status = 200, std::string path = "/v1/heartbeat") {
+  return {.kind = kind, .wall = std::chrono::system_clock::time_point(std::chrono::seconds(second)),
+          .worker_id = std::move(id), .number = number, .text = "why " + std::to_string(second), .status = status,
+          .method = "POST", .path = std::move(path)};
+}
+
+}  // namespace
+
+TEST_CASE("the grouped view collapses repeats by kind, id, status and path, in order of first arrival") {
+  using K = hive::HiveLogEntry::Kind;
+  std::vector<hive::HiveLogEntry> log = {
+      {.kind = K::dropped, .wall = std::chrono::system_clock::time_point(std::chrono::seconds(1)), .number = 500},
+      entry(K::heartbeat, 10, "w1", 1),
+      entry(K::unknown_worker, 11, "bench"),
+      entry(K::heartbeat, 12, "w1", 2),
+      entry(K::refused, 13, "", 0, 413),
+      entry(K::unknown_worker, 14, "bench"),
+      entry(K::refused, 15, "", 0, 413),                // same status and path, another reason
+      entry(K::refused, 16, "", 0, 413, "/other"),      // another path
+      entry(K::unknown_worker, 17, "bench-2"),
+      entry(K::heartbeat, 18, "w1", 3),
+  };
+  auto groups = hive::group_hive_log(log);
+  REQUIRE(groups.size() == 6);
+  CHECK(groups[0].first.kind == K::dropped);
+  CHECK(groups[0].count == 500);
+  CHECK(groups[0].first.text == "500 earlier entries not kept");
+  CHECK(groups[1].first.worker_id == "w1");
+  CHECK(groups[1].count == 3);
+  CHECK(groups[1].first.number == 1);
+  CHECK(groups[1].last_number == 3);
+  CHECK(groups[1].first.wall == std::chrono::system_clock::time_point(std::chrono::seconds(10)));
+  CHECK(groups[1].last_wall == std::chrono::system_clock::time_point(std::chrono::seconds(18)));
+  CHECK(groups[2].first.kind == K::unknown_worker);
+  CHECK(groups[2].count == 2);
+  CHECK(groups[3].first.kind == K::refused);
+  CHECK(groups[3].count == 2);
+  CHECK(groups[3].first.text == "why 13");  // the first reason
+  CHECK(groups[4].first.path == "/other");
+  CHECK(groups[5].first.worker_id == "bench-2");
+
+  // Bounded: past its groups, an entry of a new group is only counted as dropped.
+  hive::HiveLogGrouper two(2);
+  for (const auto& e : log) two.add(e);
+  CHECK(two.kept().size() == 2);
+  CHECK(two.dropped() == 500 + 4);  // two 413s on one path, one on another, bench-2
+  CHECK(two.groups().front().first.kind == K::dropped);
+}
+
+TEST_CASE("the log stays bounded with a count of what it let go, and the grouped view counts every entry") {
+  run_test([](asio::any_io_executor ex) -> asio::awaitable<void> {
+    std::error_code ec;
+    auto hive = hive::MockHive::start(ex, "127.0.0.1", 0, ec);
+    REQUIRE(hive);
+    hive->expect_worker("w");
+    const std::size_t sent = hive::MockHive::max_log + 200;
+    for (std::size_t i = 0; i < sent; ++i) co_await post(ex, hive->port(), "/v1/heartbeat", R"({"worker_id":"bench"})");
+    const auto& log = hive->log();
+    CHECK(log.size() == hive::MockHive::max_log);
+    CHECK(log.front().kind == hive::HiveLogEntry::Kind::dropped);
+    CHECK(log.front().number == 201);  // the marker takes one place too
+    CHECK(log.front().text == "201 earlier entries not kept");
+    std::vector<hive::HiveLogEntry> copied(log.begin(), log.end());
+    auto from_log = hive::group_hive_log(copied);
+    REQUIRE(from_log.size() == 2);
+    CHECK(from_log[0].count == 201);
+    CHECK(from_log[1].count == sent - 201);
+
+    auto exact = hive->grouped_log();
+    REQUIRE(exact.size() == 1);
+    CHECK(exact[0].first.kind == hive::HiveLogEntry::Kind::unknown_worker);
+    CHECK(exact[0].first.worker_id == "bench");
+    CHECK(exact[0].count == sent);
+    CHECK(hive->unknown_worker_heartbeats() == sent);
+  });
+}

@@ -72,7 +72,8 @@ struct RunResult {
 // Every worker's run, and what the one mock hive saw.
 struct SuiteResult {
   std::vector<RunResult> runs;
-  std::vector<hive::HiveLogEntry> hive_log;
+  std::vector<hive::HiveLogEntry> hive_log;        // the latest entries, bounded
+  std::vector<hive::HiveLogGroup> hive_log_groups;  // every entry, grouped, with exact counts
   std::size_t unknown_worker_heartbeats = 0;
   int interrupted_by = 0;  // the signal, when interrupted
   int exit_code = exit_code::passed;
@@ -91,6 +92,9 @@ class Observer {
   virtual void step_started(std::size_t worker, Step step) = 0;
   virtual void step_finished(std::size_t worker, const CheckResult& check) = 0;
   virtual void worker_line(std::size_t worker, const process::LogLine& line) = 0;  // only under --verbose
+  // A sign of life while the worker is not ready yet, once a second: how long, and what
+  // its last answer said.
+  virtual void still_waiting(std::size_t /*worker*/, std::chrono::seconds /*elapsed*/, const std::string& /*last_answer*/) {}
 };
 
 }  // namespace hivetest::flow

@@ -19,6 +19,7 @@ struct SuitePlan {
   std::optional<uint16_t> hive_port = 19200;  // nullopt = auto
   std::string hive_bind = "127.0.0.1";        // the address the mock hive listens on
   std::chrono::milliseconds hive_head_timeout{10'000};  // a hive client's request head must arrive within this
+  std::chrono::milliseconds hive_body_timeout{30'000};  // and its body within this after the head (sooner under pressure)
   std::size_t max_parallel = 0;               // 0 = all at once
   bool strict = false;                        // a warning fails the run
 };

@@ -15,11 +15,14 @@ class DocumentReport : public Reporter {
   using Render = std::function<std::string(const flow::SuiteResult&)>;
   // The human report, without colour, goes to `progress` as the flow goes; the document
   // to `out` when it ends.
-  DocumentReport(std::FILE* out, std::FILE* progress, Render render, bool unicode)
-      : out_(out), progress_(progress, false, false, unicode), render_(std::move(render)) {}
+  DocumentReport(std::FILE* out, std::FILE* progress, Render render, const ReportOptions& opts)
+      : out_(out), progress_(progress, progress_options(opts)), render_(std::move(render)) {}
 
   void suite_started(const std::vector<std::string>& worker_labels) override { progress_.suite_started(worker_labels); }
   void step_started(std::size_t worker, flow::Step step) override { progress_.step_started(worker, step); }
+  void still_waiting(std::size_t worker, std::chrono::seconds elapsed, const std::string& last_answer) override {
+    progress_.still_waiting(worker, elapsed, last_answer);
+  }
   void step_finished(std::size_t worker, const flow::CheckResult& check) override {
     progress_.step_finished(worker, check);
   }

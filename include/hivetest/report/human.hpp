@@ -15,12 +15,14 @@ namespace hivetest::report {
 // the worker id, or a live board on a terminal; then a table of every worker.
 class HumanReport : public Reporter {
  public:
-  HumanReport(std::FILE* out, bool color, bool live_board, bool unicode)
-      : out_(out), color_(color), live_board_(live_board), unicode_(unicode) {}
+  HumanReport(std::FILE* out, const ReportOptions& opts)
+      : out_(out), color_(opts.color), live_board_(opts.live_board), unicode_(opts.unicode), terminal_(opts.terminal),
+        hive_log_lines_(opts.hive_log_lines) {}
   void suite_started(const std::vector<std::string>& worker_labels) override;
   void step_started(std::size_t worker, flow::Step step) override;
   void step_finished(std::size_t worker, const flow::CheckResult& check) override;
   void worker_line(std::size_t worker, const process::LogLine& line) override;
+  void still_waiting(std::size_t worker, std::chrono::seconds elapsed, const std::string& last_answer) override;
   void finish(const flow::SuiteResult& result) override;
 
  private:
@@ -51,6 +53,9 @@ class HumanReport : public Reporter {
   bool color_;
   bool live_board_;
   bool unicode_;
+  bool terminal_;
+  bool waiting_line_open_ = false;
+  std::size_t hive_log_lines_;
   std::vector<Row> rows_;
   bool board_drawn_ = false;
 };

@@ -14,11 +14,14 @@ namespace hivetest::report {
 class JsonLinesReport : public Reporter {
  public:
   // Events to `out`, each flushed as it happens; the human progress to `progress`.
-  JsonLinesReport(std::FILE* out, std::FILE* progress, bool unicode);
+  JsonLinesReport(std::FILE* out, std::FILE* progress, const ReportOptions& opts);
   void suite_started(const std::vector<std::string>& worker_labels) override;
   void step_started(std::size_t worker, flow::Step step) override;
   void step_finished(std::size_t worker, const flow::CheckResult& check) override;
   void worker_line(std::size_t worker, const process::LogLine& line) override { progress_.worker_line(worker, line); }
+  void still_waiting(std::size_t worker, std::chrono::seconds elapsed, const std::string& last_answer) override {
+    progress_.still_waiting(worker, elapsed, last_answer);
+  }
   void finish(const flow::SuiteResult& result) override;
 
  private:
