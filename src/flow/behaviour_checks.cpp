@@ -30,22 +30,6 @@ namespace {
 constexpr std::size_t long_stream_tokens = 2048;   // the most any profile's max_tokens allows
 constexpr std::size_t tokens_before_leaving = 3;
 
-CheckResult named(Step step, std::string name) {
-  CheckResult c;
-  c.step = step;
-  c.name = std::move(name);
-  return c;
-}
-
-CheckResult fail(CheckResult c, std::string message, std::string expected, std::string got, std::string hint = {}) {
-  c.outcome = Outcome::fail;
-  c.message = std::move(message);
-  c.expected = std::move(expected);
-  c.got = std::move(got);
-  c.hint = std::move(hint);
-  return c;
-}
-
 double ms(microseconds d) { return static_cast<double>(d.count()) / 1000.0; }
 
 // The placeholder values of a stream of its own: another prompt, job id and max_tokens.

@@ -19,22 +19,6 @@ namespace {
 
 constexpr milliseconds request_timeout{5000};
 
-CheckResult named(Step step, std::string name) {
-  CheckResult c;
-  c.step = step;
-  c.name = std::move(name);
-  return c;
-}
-
-CheckResult& fail(CheckResult& c, std::string message, std::string expected, std::string got, std::string hint = {}) {
-  c.outcome = Outcome::fail;
-  c.message = std::move(message);
-  c.expected = std::move(expected);
-  c.got = std::move(got);
-  c.hint = std::move(hint);
-  return c;
-}
-
 CheckResult& skip(CheckResult& c, std::string why) {
   c.outcome = Outcome::skip;
   c.message = std::move(why);

@@ -33,6 +33,24 @@ struct CheckResult {
   std::chrono::milliseconds duration{0};
 };
 
+// A check of that step, named, passed until it says otherwise.
+inline CheckResult named(Step step, std::string name) {
+  CheckResult c;
+  c.step = step;
+  c.name = std::move(name);
+  return c;
+}
+
+// The check failed: what happened, what should have come, what came, what to try.
+inline CheckResult& fail(CheckResult& c, std::string message, std::string expected, std::string got, std::string hint = {}) {
+  c.outcome = Outcome::fail;
+  c.message = std::move(message);
+  c.expected = std::move(expected);
+  c.got = std::move(got);
+  c.hint = std::move(hint);
+  return c;
+}
+
 // What one stream came to, with the figures people compare workers by.
 struct InferenceStats {
   std::size_t tokens = 0;
