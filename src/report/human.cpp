@@ -210,18 +210,34 @@ void HumanReport::step_finished(std::size_t worker, const flow::CheckResult& c) 
 
 // On a terminal the waiting line counts the seconds in place; elsewhere a line every 10 s,
 // so that a CI log shows the run is alive.
-void HumanReport::still_waiting(std::size_t worker, std::chrono::seconds elapsed, const std::string& last_answer) {
+void HumanReport::still_waiting(std::size_t worker, const flow::Waiting& w) {
   constexpr long quiet_interval = 10;
-  std::string detail = last_answer.empty() ? "" : fmt::format(", last answer: {}", printable(last_answer, 120));
+  constexpr long long bar_width = 20;
+  long elapsed = static_cast<long>(w.elapsed.count());
+  std::string detail;
+  if (w.loaded) {
+    auto [done, total] = *w.loaded;
+    detail = fmt::format(", loading {}/{} layers ({} %)", done, total, 100 * done / total);
+  } else if (!w.last_answer.empty()) {
+    detail = fmt::format(", last answer: {}", printable(w.last_answer, 120));
+  }
   if (many() && live_board_) {
-    rows_[worker].last_event = fmt::format("still waiting: {} s{}", elapsed.count(), detail);
+    rows_[worker].last_event = fmt::format("still waiting: {} s{}", elapsed, detail);
     draw_row(worker);
   } else if (!many() && terminal_) {
-    emit("\r\x1b[2K⏳ Waiting for worker to be ready... {} s{}", elapsed.count(), fit_columns(detail, 60));
+    // On a terminal the waiting line counts in place, with a bar when the loading says how far.
+    std::string bar;
+    if (w.loaded) {
+      auto filled = std::min(bar_width, bar_width * w.loaded->first / w.loaded->second);
+      bar = fmt::format(" [{}{}]", std::string(static_cast<std::size_t>(filled), '#'),
+                        std::string(static_cast<std::size_t>(bar_width - filled), '.'));
+    }
+    emit("\r\x1b[2K⏳ Waiting for worker to be ready... {} s{}{}", elapsed, bar, fit_columns(detail, 60));
     waiting_line_open_ = true;
-  } else if (elapsed.count() % quiet_interval == 0) {
+  } else if (elapsed % quiet_interval == 0) {
+    // Elsewhere a line every 10 s, so that a CI log shows the run is alive.
     std::string who = many() ? fmt::format("[{}] ", rows_[worker].id) : "   ";
-    emit("{}still waiting: {} s{}\n", who, elapsed.count(), detail);
+    emit("{}still waiting: {} s{}\n", who, elapsed, detail);
   }
   std::fflush(out_);
 }

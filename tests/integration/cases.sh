@@ -320,13 +320,56 @@ case_hive_log_floods_are_grouped() {
   (( lines <= 25 )) || fail "$lines hive log lines shown"
 }
 
-# Off a terminal, a worker that loads for 11 s gets a sign of life after 10, with what it
-# last answered.
+# Off a terminal, a worker that loads for 11 s gets a sign of life after 10: how far its
+# loading progress stream says it is (rbee-v2), or what it last answered (rbee, which does
+# not listen before it has loaded).
 case_a_long_load_shows_signs_of_life() {
   run --profile rbee-v2 --worker "$(rw --dialect rbee-v2 --load-ms 11000)" --max-tokens 3
   expect_rc 0
-  expect_out "still waiting: 10 s, last answer: /v1/ready answered 200"
-  expect_out '"state":"loading"'
+  expect_out "still waiting: 10 s, loading "
+  expect_out " layers ("
+  run --worker "$(rw --load-ms 11000)" --max-tokens 3
+  expect_rc 0
+  expect_out "still waiting: 10 s, last answer: "
+}
+
+# In a terminal (script(1) gives hivetest one): an empty NO_COLOR keeps the colour, a set
+# one and TERM=dumb take it away; outside a UTF-8 locale ASCII markers replace the emoji.
+case_colour_and_markers_follow_the_conventions() {
+  in_terminal() {
+    env "$@" script -qec "$(printf '%q ' "$HIVETEST" --port auto --hive-port auto --model "$MODEL" --model-ref "$MARK" \
+      --checks health)" /dev/null >"$WORK/out" 2>&1
+  }
+  in_terminal NO_COLOR= LANG=C.UTF-8
+  grep -q $'\x1b\\[3' "$WORK/out" || fail "no colour with an empty NO_COLOR"
+  in_terminal NO_COLOR=1 LANG=C.UTF-8
+  ! grep -q $'\x1b\\[3' "$WORK/out" || fail "colour with NO_COLOR=1"
+  in_terminal TERM=dumb LANG=C.UTF-8
+  ! grep -q $'\x1b\\[3' "$WORK/out" || fail "colour with TERM=dumb"
+  in_terminal LANG=C LC_ALL= LC_CTYPE=
+  ! grep -q "✅" "$WORK/out" || fail "emoji outside a UTF-8 locale"
+  expect_out "[ok] Health test passed"
+}
+
+# A matrix entry's name names it in the table, the JSON report and the JUnit suite; its
+# port is its own (it was ignored for every entry but the first).
+case_matrix_entries_keep_their_names_and_ports() {
+  local port; port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  cat >"$WORK/matrix.json" <<JSON
+[
+  {"name": "first", "worker": "$(rw)", "max_tokens": 3},
+  {"name": "alpha", "worker": "$(rw)", "port": $port, "max_tokens": 3}
+]
+JSON
+  "$HIVETEST" --no-color --port auto --hive-port auto --model "$MODEL" --model-ref "$MARK" --matrix "$WORK/matrix.json" \
+    --format json --junit "$WORK/junit.xml" >"$WORK/report" 2>"$WORK/out"; rc=$?
+  expect_rc 0
+  grep -qE "^alpha +pass " "$WORK/out" || fail "no table row named alpha"
+  expect_out "[alpha] ✓ Worker started (PID"
+  expect_out "port $port)"
+  python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert [w["label"] for w in d["workers"]] == ["first", "alpha"]; assert d["workers"][1]["port"] == int(sys.argv[2])' \
+    "$WORK/report" "$port" || fail "the JSON report lacks alpha on port $port"
+  grep -q '<testsuite name="alpha"' "$WORK/junit.xml" || fail "no JUnit suite named alpha"
 }
 
 case_hive_bind_wider_warns_and_serves() {

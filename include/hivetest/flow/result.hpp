@@ -102,6 +102,14 @@ struct SuiteResult {
   std::size_t peak_rss_kib = 0;           // hivetest's own
 };
 
+// A worker not ready yet: how long, what it last answered, and how far its loading is
+// when its profile has a progress stream that says.
+struct Waiting {
+  std::chrono::seconds elapsed{0};
+  std::string last_answer;
+  std::optional<std::pair<long long, long long>> loaded;  // done, of total
+};
+
 // What the flow tells as it goes, for live output; `worker` indexes SuiteResult::runs.
 class Observer {
  public:
@@ -112,7 +120,7 @@ class Observer {
   virtual void worker_line(std::size_t worker, const process::LogLine& line) = 0;  // only under --verbose
   // A sign of life while the worker is not ready yet, once a second: how long, and what
   // its last answer said.
-  virtual void still_waiting(std::size_t /*worker*/, std::chrono::seconds /*elapsed*/, const std::string& /*last_answer*/) {}
+  virtual void still_waiting(std::size_t /*worker*/, const Waiting& /*waiting*/) {}
 };
 
 }  // namespace hivetest::flow

@@ -41,6 +41,7 @@ struct Session {
   Clock::time_point step_started = started;
   Step current_step = Step::model;
   std::string last_ready_answer;  // what the worker last said while not ready, for signs of life
+  std::optional<std::pair<long long, long long>> loaded;  // from the loading progress stream, while waiting
 
   Session(asio::any_io_executor e, const Config& c, Observer& o, std::size_t i) : ex(e), cfg(c), observer(o), index(i) {}
 

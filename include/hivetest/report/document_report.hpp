@@ -20,8 +20,8 @@ class DocumentReport : public Reporter {
 
   void suite_started(const std::vector<std::string>& worker_labels) override { progress_.suite_started(worker_labels); }
   void step_started(std::size_t worker, flow::Step step) override { progress_.step_started(worker, step); }
-  void still_waiting(std::size_t worker, std::chrono::seconds elapsed, const std::string& last_answer) override {
-    progress_.still_waiting(worker, elapsed, last_answer);
+  void still_waiting(std::size_t worker, const flow::Waiting& waiting) override {
+    progress_.still_waiting(worker, waiting);
   }
   void step_finished(std::size_t worker, const flow::CheckResult& check) override {
     progress_.step_finished(worker, check);

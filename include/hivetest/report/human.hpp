@@ -22,7 +22,7 @@ class HumanReport : public Reporter {
   void step_started(std::size_t worker, flow::Step step) override;
   void step_finished(std::size_t worker, const flow::CheckResult& check) override;
   void worker_line(std::size_t worker, const process::LogLine& line) override;
-  void still_waiting(std::size_t worker, std::chrono::seconds elapsed, const std::string& last_answer) override;
+  void still_waiting(std::size_t worker, const flow::Waiting& waiting) override;
   void finish(const flow::SuiteResult& result) override;
 
  private:

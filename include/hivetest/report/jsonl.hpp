@@ -19,8 +19,8 @@ class JsonLinesReport : public Reporter {
   void step_started(std::size_t worker, flow::Step step) override;
   void step_finished(std::size_t worker, const flow::CheckResult& check) override;
   void worker_line(std::size_t worker, const process::LogLine& line) override { progress_.worker_line(worker, line); }
-  void still_waiting(std::size_t worker, std::chrono::seconds elapsed, const std::string& last_answer) override {
-    progress_.still_waiting(worker, elapsed, last_answer);
+  void still_waiting(std::size_t worker, const flow::Waiting& waiting) override {
+    progress_.still_waiting(worker, waiting);
   }
   void finish(const flow::SuiteResult& result) override;
 
