@@ -372,6 +372,31 @@ JSON
   grep -q '<testsuite name="alpha"' "$WORK/junit.xml" || fail "no JUnit suite named alpha"
 }
 
+# The worker is given what the options say: backend, device, and the log lines shown.
+case_options_reach_the_worker() {
+  run --backend cuda --device 3 --log-lines 200 --checks health
+  expect_rc 0
+  expect_out "backend cuda, device 3"
+  run --log-lines 5 --checks health
+  expect_rc 0
+  local shown; shown=$(sed -n '/Worker logs (last/,/Test Summary/p' "$WORK/out" | grep -c '^   \[')
+  [[ $shown == 5 ]] || fail "$shown worker log lines shown, expected 5 (--log-lines 5)"
+}
+
+# --port N --workers M counts up from N and skips a port in use.
+case_workers_count_up_from_the_port_skipping_ports_in_use() {
+  hold_port
+  local first=$(( HELD_PORT - 1 ))
+  run --port "$first" --workers 3 --checks health --max-tokens 3
+  # The port below the held one may be taken by something else too: then the run says so.
+  if grep -q "Cannot use the worker port" "$WORK/out"; then echo "port $first in use already; case not telling"; return; fi
+  expect_rc 0
+  grep -q "port $HELD_PORT)" "$WORK/out" && fail "a worker was given the port in use, $HELD_PORT"
+  expect_out "port $first)"
+  expect_out "port $(( HELD_PORT + 1 )))"
+  expect_out "port $(( HELD_PORT + 2 )))"
+}
+
 case_hive_bind_wider_warns_and_serves() {
   run --hive-bind 0.0.0.0
   expect_rc 0

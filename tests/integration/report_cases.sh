@@ -139,6 +139,17 @@ assert events[-1]["summary"]["workers"]["pass"] == 1, events[-1]
 PY
 }
 
+# SIGTERM during a TAP run: Bail out!, exit 143, the worker stopped.
+case_tap_bails_out_on_sigterm() {
+  start_bg --format tap --worker "$(rw --load-ms 600000)" --timeout 60
+  wait_line "Waiting for worker to be ready" 20
+  kill -TERM "$BG"
+  finish_bg
+  expect_rc 143
+  expect_out "Bail out! Interrupted by SIGTERM; every worker was stopped"
+  expect_nothing_left
+}
+
 # Ctrl-C while four workers load: no worker counts as passed, in the JSON report or the
 # human summary (each said "pass" before the interrupted outcome).
 case_interrupted_workers_are_not_passed() {
