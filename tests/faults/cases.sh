@@ -261,13 +261,15 @@ case_log_flood() {
   local ready_ms; ready_ms=$(number_from '.*Worker is ready! (\([0-9]*\)[.0-9]* ms).*')
   (( ready_ms >= 10000 && ready_ms < 5 * 10000 )) || fail "ready after $ready_ms ms, expected at the end of the 10 s load"
   # The worker never blocked on a full pipe: by its own count in the last flood lines shown,
-  # it wrote more than hivetest ever held (four times its peak RSS), and was still writing
+  # it wrote far more than any buffer between it and hivetest holds, and was still writing
   # after readiness. How fast it wrote is no business of a test.
   local flood; flood=$(sed -n 's/.*\[ *\([0-9]*\)\.[0-9]*\] flood: \([0-9]*\) bytes written.*/\1 \2/p' "$WORK/out" | sort -n -k2 | tail -n 1)
   [[ -n $flood ]] || fail "no flood line in the worker log shown"
   local last_ms=${flood% *} total=${flood#* }
   echo "the worker had written $total bytes at $last_ms ms"
-  (( total >= 4 * hwm_kb * 1024 )) || fail "the worker wrote only $total bytes, not more than hivetest could hold"
+  # 64 times the 512 KiB log ring: not a rate, a size no buffer on the way could have held
+  # (hivetest's peak RSS is no yardstick under ASan, which multiplies it).
+  (( total >= 64 * 512 * 1024 )) || fail "the worker wrote only $total bytes: it must have been blocked"
   (( last_ms >= 10000 )) || fail "the last flood line shown was written at $last_ms ms, before readiness"
   expect_nothing_left
 }
