@@ -25,7 +25,8 @@ case_passes_with_nested_heartbeats_on_another_path() {
   run --profile rbee-v2 --worker "$(rw --dialect rbee-v2 --heartbeat-shape nested --heartbeat-path /heartbeat/workers --heartbeat-interval-ms 50)" --heartbeats 3 \
       --heartbeat-interval 0.05 --skip-check heartbeat-cadence  # its ±20 % is no subject here, and a loaded machine can miss it
   expect_rc 0
-  expect_out "Heartbeats #1–#3 from worker"
+  # Three or more: the worker may beat again before the run ends.
+  grep -qE "Heartbeats #1–#([3-9]|[1-9][0-9]+) from worker" "$WORK/out" || fail "no group of 3 or more heartbeats in the hive log"
   expect_out "/heartbeat/workers"
 }
 
