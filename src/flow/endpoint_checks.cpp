@@ -120,14 +120,15 @@ asio::awaitable<CheckResult> check_loading_progress(const Endpoint& w) {
   const auto& check = w.profile().progress;
   if (!check) co_return skip(c, fmt::format("the {} profile has no loading progress stream", w.profile().name));
   std::string last_stage;
-  SseReader reader("[DONE]");
+  SseReader reader(check->done);
   reader.json_events([&](simdjson::dom::element event) {
     last_stage = profile::text_at(event, check->stage_field);
     return true;
   });
   auto req = worker_request(w.config, "GET", check->path);
   auto r = co_await http::fetch(w.ex, w.host, w.port, req, in(w.config.inference_timeout), reader.handler());
-  auto expected = fmt::format("an event stream ending {{\"{}\":\"{}\"}} then [DONE]", check->stage_field, check->final_stage);
+  auto expected = fmt::format("an event stream ending {{\"{}\":\"{}\"}} then {}", check->stage_field, check->final_stage,
+                              check->done);
   if (reader.over_limit())
     co_return fail(c, fmt::format("GET {} went over a limit: {}", check->path, reader.limit_error()), expected,
                    reader.limit_error());
@@ -138,7 +139,8 @@ asio::awaitable<CheckResult> check_loading_progress(const Endpoint& w) {
     co_return fail(c, fmt::format("GET {} sent an event that is not JSON", check->path), expected, reader.not_json);
   if (last_stage != check->final_stage || !reader.done)
     co_return fail(c, fmt::format("GET {} did not end {}", check->path, check->final_stage), expected,
-                   fmt::format("last stage \"{}\", {}", excerpt(last_stage, 60), reader.done ? "[DONE]" : "no [DONE]"));
+                   fmt::format("last stage \"{}\", {}", excerpt(last_stage, 60),
+                               reader.done ? check->done : "no " + check->done));
   c.message = fmt::format("Loading progress stream ends {}", check->final_stage);
   co_return c;
 }

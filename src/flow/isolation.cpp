@@ -195,7 +195,7 @@ asio::awaitable<void> follow_loading(Session& s) {
   asio::steady_timer again(s.ex);
   for (;;) {
     if (progress && !progress->done_field.empty()) {
-      SseReader reader("[DONE]");
+      SseReader reader(progress->done);
       reader.json_events([&s, &progress](simdjson::dom::element event) {
         auto done = profile::at_path(event, progress->done_field);
         auto total = profile::at_path(event, progress->total_field);

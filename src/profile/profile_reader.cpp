@@ -312,6 +312,7 @@ Profile profile(const Node& root) {
          members(v, f, {{"path", [&](const Node& w, const std::string& ff) { c.path = path_string(w, ff); }},
                         {"stage_field", [&](const Node& w, const std::string& ff) { c.stage_field = string(w, ff); }},
                         {"final_stage", [&](const Node& w, const std::string& ff) { c.final_stage = string(w, ff); }},
+                        {"done", [&](const Node& w, const std::string& ff) { c.done = string(w, ff); }},
                         {"done_field", [&](const Node& w, const std::string& ff) { c.done_field = string(w, ff); }},
                         {"total_field", [&](const Node& w, const std::string& ff) { c.total_field = string(w, ff); }}});
          p.progress = c;

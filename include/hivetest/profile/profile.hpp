@@ -47,6 +47,7 @@ struct ProgressCheck {
   std::string path;
   std::string stage_field = "stage";
   std::string final_stage = "ready";
+  std::string done = "[DONE]";  // the data that ends the stream
   std::string done_field;   // in an event: how much is loaded ("layers_loaded"); "" when it does not say
   std::string total_field;  // and of how much ("layers_total")
 };
