@@ -15,6 +15,7 @@
 #include "hivetest/cli/live_output.hpp"
 #include "hivetest/cli/options.hpp"
 #include "hivetest/flow/suite.hpp"
+#include "hivetest/process/run_guard.hpp"
 #include "hivetest/report/junit.hpp"
 #include "hivetest/report/reporter.hpp"
 #include "hivetest/util/event.hpp"
@@ -36,6 +37,8 @@ int main(int argc, char** argv) {
     }
   }
 
+  // Made before the event loop and gone after it: every worker's process is gone by then.
+  process::RunGuard guard;
   asio::io_context io;
   Event interrupt(io.get_executor());
   int signal_number = 0;
@@ -56,7 +59,7 @@ int main(int argc, char** argv) {
   auto reporter = human ? report::make_reporter(opts.report, live.file(), stderr)
                         : report::make_reporter(opts.report, stdout, live.file());
   int code = flow::exit_code::setup_error;
-  asio::co_spawn(io, flow::run_suite(io.get_executor(), opts.plan, *reporter, interrupt, signal_number),
+  asio::co_spawn(io, flow::run_suite(io.get_executor(), opts.plan, guard, *reporter, interrupt, signal_number),
                  [&](std::exception_ptr e, flow::SuiteResult result) {
                    signals.cancel();
                    struct CloseLive {  // on every path out of here, after the last report line

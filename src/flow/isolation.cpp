@@ -138,7 +138,7 @@ bool start_worker(Session& s, bool hold_port) {
       obs.worker_line(i, {stream, Clock::now(), std::string(text), cut});
     };
   std::string error;
-  s.child = process::Child::spawn(s.ex, opts, &error);
+  s.child = process::Child::spawn(s.ex, *s.guard, opts, &error);
   if (!s.child)
     return s.fail(Step::spawn, "spawn", fmt::format("Worker not started: {}", error), "a worker command that runs",
                   error, "check --worker (it is split like a shell would, and run without one)", Outcome::error);

@@ -110,8 +110,8 @@ std::size_t peak_rss_kib() {
 
 }  // namespace
 
-asio::awaitable<SuiteResult> run_suite(asio::any_io_executor ex, const SuitePlan& plan, Observer& observer,
-                                       Event& interrupt, const int& signal) {
+asio::awaitable<SuiteResult> run_suite(asio::any_io_executor ex, const SuitePlan& plan, process::RunGuard& guard,
+                                       Observer& observer, Event& interrupt, const int& signal) {
   auto started = Clock::now();
   auto started_at = std::chrono::system_clock::now();
   std::vector<std::unique_ptr<Session>> sessions;
@@ -122,6 +122,7 @@ asio::awaitable<SuiteResult> run_suite(asio::any_io_executor ex, const SuitePlan
     s->result.worker_id = fmt::format("test-worker-{}-{}", ::getpid(), ++count);
     s->result.label = plan.workers[i].label;
     s->ports = &ports;
+    s->guard = &guard;
     sessions.push_back(std::move(s));
   }
 

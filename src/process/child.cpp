@@ -8,7 +8,6 @@
 #include <utility>
 
 #include <fcntl.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -27,11 +26,9 @@
 #include "hivetest/process/pidfd.hpp"
 #include "hivetest/process/process_sweep.hpp"
 #include "hivetest/process/reaper.hpp"
-#include "hivetest/process/signal_reset.hpp"
-#include "hivetest/process/worker_marks.hpp"
+#include "hivetest/process/run_guard.hpp"
+#include "hivetest/process/spawn.hpp"
 #include "hivetest/util/event.hpp"
-
-extern char** environ;
 
 namespace hivetest::process {
 
@@ -43,102 +40,6 @@ using asio::posix::stream_descriptor;
 // Processes of one worker outside its group that are held by pidfds at once.
 constexpr std::size_t max_strays = 256;
 
-// If our own 0, 1 or 2 were closed, a new descriptor could land there and be clobbered
-// by the child's dup2 onto stdio; moving it up keeps that from ever mattering.
-Fd above_stdio(int fd) {
-  if (fd < 0 || fd > 2) return Fd(fd);
-  const int moved = ::fcntl(fd, F_DUPFD_CLOEXEC, 3);
-  ::close(fd);
-  return Fd(moved);
-}
-
-bool make_pipe(Fd& read_end, Fd& write_end) {
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) return false;
-  read_end = above_stdio(fds[0]);
-  write_end = above_stdio(fds[1]);
-  return read_end.get() >= 0 && write_end.get() >= 0;
-}
-
-std::vector<std::string> environment_with(const std::vector<std::string>& extra) {
-  const auto name_of = [](std::string_view entry) { return entry.substr(0, entry.find('=')); };
-  std::vector<std::string> env;
-  for (char** e = environ; *e != nullptr; ++e) {
-    const std::string_view entry(*e);
-    bool overridden = false;
-    for (const auto& x : extra) overridden = overridden || name_of(x) == name_of(entry);
-    if (!overridden) env.emplace_back(entry);
-  }
-  env.insert(env.end(), extra.begin(), extra.end());
-  return env;
-}
-
-std::vector<char*> c_array(std::vector<std::string>& strings) {
-  std::vector<char*> out;
-  out.reserve(strings.size() + 1);
-  for (auto& s : strings) out.push_back(s.data());
-  out.push_back(nullptr);
-  return out;
-}
-
-// What the forked child needs, prepared before fork: after it only async-signal-safe
-// calls are made, since another thread of ours may have held a lock at the fork.
-struct ChildSetup {
-  char* const* argv;
-  char* const* envp;
-  pid_t parent;
-  int in, out, err, report;
-  int cgroup_procs;  // the worker's cgroup to move into, or -1
-  int max_fd;        // for the fallback when close_range is missing
-};
-
-// The child's report through the CLOEXEC pipe: which step failed and why. A successful
-// exec closes the pipe and the parent reads nothing.
-enum Step : int { step_setpgid, step_deathsig, step_stdio, step_exec };
-struct Report {
-  int step;
-  int error;
-};
-
-[[noreturn]] void report_and_exit(int fd, Step step) {
-  const Report r{step, errno};
-  [[maybe_unused]] const auto n = ::write(fd, &r, sizeof r);
-  ::_exit(127);
-}
-
-[[noreturn]] void run_child(const ChildSetup& c) {
-  const auto fail = [&](Step step) { report_and_exit(c.report, step); };
-  if (::setpgid(0, 0) != 0) fail(step_setpgid);
-  if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) fail(step_deathsig);
-  // The parent may have died before prctl took effect; then nobody would ever kill us.
-  if (::getppid() != c.parent) ::_exit(127);
-  // Before exec, so that nothing the worker starts is ever outside its cgroup. Without it
-  // the worker runs all the same: its tag still finds what leaves its group.
-  if (c.cgroup_procs >= 0) {
-    [[maybe_unused]] const auto n = ::write(c.cgroup_procs, "0", 1);
-  }
-
-  reset_signals();
-
-  if (::dup2(c.in, 0) < 0 || ::dup2(c.out, 1) < 0 || ::dup2(c.err, 2) < 0) fail(step_stdio);
-  // The hive's sockets and other workers' pipes must not reach the worker, CLOEXEC or not.
-  if (::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) != 0)
-    for (int fd = 3; fd < c.max_fd; ++fd) ::fcntl(fd, F_SETFD, FD_CLOEXEC);
-
-  ::execvpe(c.argv[0], c.argv, c.envp);
-  report_and_exit(c.report, step_exec);
-}
-
-std::string describe_failure(const std::string& name, const Report& r) {
-  const char* why = std::strerror(r.error);
-  switch (r.step) {
-    case step_exec: return fmt::format("cannot run '{}': {}", name, why);
-    case step_setpgid: return fmt::format("cannot start '{}': setpgid: {}", name, why);
-    case step_deathsig: return fmt::format("cannot start '{}': prctl: {}", name, why);
-    default: return fmt::format("cannot start '{}': redirecting stdio: {}", name, why);
-  }
-}
-
 ExitStatus from_wait_status(int st) {
   if (WIFSIGNALED(st)) return {-1, WTERMSIG(st)};
   return {WEXITSTATUS(st), 0};
@@ -147,11 +48,6 @@ ExitStatus from_wait_status(int st) {
 ExitStatus from_siginfo(const siginfo_t& info) {
   if (info.si_code == CLD_EXITED) return {info.si_status, 0};
   return {-1, info.si_status};
-}
-
-void wait_blocking(pid_t pid) {
-  while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
-  }
 }
 
 struct Pipe {
@@ -347,82 +243,34 @@ std::string ExitStatus::describe() const {
   return fmt::format("killed by signal {} (SIG{})", signal, name);
 }
 
-std::unique_ptr<Child> Child::spawn(asio::any_io_executor ex, const SpawnOptions& opts,
+std::unique_ptr<Child> Child::spawn(asio::any_io_executor ex, RunGuard& guard, const SpawnOptions& opts,
                                     std::string* error) {
   if (opts.argv.empty() || opts.argv[0].empty()) {
     if (error) *error = "cannot run an empty command";
     return nullptr;
   }
   const std::string& name = opts.argv[0];
-
-  // Orphans of the worker's group come to us rather than to init (which, in a container,
-  // may never reap them), so terminate can reap them and see the group really gone.
-  static const bool subreaper [[maybe_unused]] = ::prctl(PR_SET_CHILD_SUBREAPER, 1) == 0;
-  // Forked before the worker, so that it can never hold one of the worker's pipes.
-  Reaper* const reaper = Reaper::of_this_process();
-  WorkerMarks marks = RunMarks::of_this_process().next_worker();
-  pid_t watched = 0;  // the group the reaper was told of, until the State owns it
-  // Every failure path has taken the worker's processes down before it gets here.
+  Reaper* const reaper = guard.reaper();
+  WorkerMarks marks = guard.next_worker();
   const auto fail = [&](std::string message) -> std::unique_ptr<Child> {
     if (marks.cgroup) remove_cgroup(*marks.cgroup);
-    if (reaper && watched != 0) reaper->forget(watched);
     if (error) *error = std::move(message);
     return nullptr;
   };
 
-  std::vector<std::string> args = opts.argv;
-  std::vector<std::string> extra_env = opts.extra_env;
-  extra_env.push_back(marks.env_entry);
-  std::vector<std::string> env = environment_with(extra_env);
-  const std::vector<char*> argv = c_array(args);
-  const std::vector<char*> envp = c_array(env);
-
-  Fd null_in = above_stdio(::open("/dev/null", O_RDONLY | O_CLOEXEC));
-  if (null_in.get() < 0)
-    return fail(fmt::format("cannot open /dev/null: {}", std::strerror(errno)));
-  Fd out_r, out_w, err_r, err_w, report_r, report_w;
-  if (!make_pipe(out_r, out_w) || !make_pipe(err_r, err_w) || !make_pipe(report_r, report_w))
+  Fd out_r, out_w, err_r, err_w;
+  if (!make_pipe(out_r, out_w) || !make_pipe(err_r, err_w))
     return fail(fmt::format("cannot run '{}': pipe: {}", name, std::strerror(errno)));
-  if (::fcntl(out_r.get(), F_SETFL, O_NONBLOCK) != 0 ||
-      ::fcntl(err_r.get(), F_SETFL, O_NONBLOCK) != 0)
+  if (::fcntl(out_r.get(), F_SETFL, O_NONBLOCK) != 0 || ::fcntl(err_r.get(), F_SETFL, O_NONBLOCK) != 0)
     return fail(fmt::format("cannot run '{}': fcntl: {}", name, std::strerror(errno)));
   const Fd cgroup_procs = marks.cgroup ? above_stdio(open_cgroup_procs(*marks.cgroup)) : Fd();
-
-  const ChildSetup setup{argv.data(),  envp.data(),   ::getpid(),         null_in.get(),
-                         out_w.get(),  err_w.get(),   report_w.get(),     cgroup_procs.get(),
-                         fd_scan_limit()};
-
-  // Blocked across fork so that none of our handlers (Asio's among them) can run in the
-  // child before it has reset them.
-  sigset_t all, old;
-  sigfillset(&all);
-  ::pthread_sigmask(SIG_SETMASK, &all, &old);
-  const pid_t pid = ::fork();
-  if (pid == 0) run_child(setup);
-  const int fork_errno = errno;
-  ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
-  if (pid < 0)
-    return fail(fmt::format("cannot run '{}': fork: {}", name, std::strerror(fork_errno)));
-
-  // The child does the same; doing it here too means the group exists before we return,
-  // whichever of us runs first.
-  ::setpgid(pid, pid);
-  // At once: should we die before exec returns, the reaper must already know the group.
-  if (reaper) reaper->watch(pid);
-  watched = pid;
-  null_in.reset();
+  StartRequest request{opts.argv, opts.extra_env, out_w.get(), err_w.get(), cgroup_procs.get(), reaper};
+  request.extra_env.push_back(marks.env_entry);
+  Started started = start_process(request);
+  if (started.pid < 0) return fail(std::move(started.error));
+  const pid_t pid = started.pid;
   out_w.reset();
   err_w.reset();
-  report_w.reset();
-
-  Report report{};
-  ssize_t n;
-  do n = ::read(report_r.get(), &report, sizeof report);
-  while (n < 0 && errno == EINTR);
-  if (n == static_cast<ssize_t>(sizeof report)) {
-    wait_blocking(pid);
-    return fail(describe_failure(name, report));
-  }
   // The child moved itself into its cgroup before exec; if it could not, its tag alone
   // finds its strays, with a look through all of /proc.
   if (marks.cgroup && cgroup_of(fmt::format("/proc/{}", pid)) != marks.cgroup->path) {
@@ -430,32 +278,27 @@ std::unique_ptr<Child> Child::spawn(asio::any_io_executor ex, const SpawnOptions
     marks.cgroup.reset();
   }
 
-  // From here on a child is running: any failure must take it down before returning.
-  const auto abandon = [&](std::string message) {
-    ::kill(-pid, SIGKILL);
-    if (marks.cgroup) kill_cgroup(*marks.cgroup);
-    std::vector<HeldProcess> strays;
-    signal_processes(marks.strays(pid), SIGKILL, strays, max_strays);
-    wait_blocking(pid);
-    return fail(std::move(message));
-  };
-  Fd pidfd = open_pidfd(pid);
-  if (pidfd.get() < 0)
-    return abandon(fmt::format("cannot watch '{}': pidfd_open: {}", name, std::strerror(errno)));
   std::shared_ptr<State> s;
   try {
     s = std::make_shared<State>(ex, opts, pid, std::move(marks), reaper);
-    s->pidfd.assign(pidfd.get());
-    pidfd.release();
+    s->pidfd.assign(started.pidfd.get());
+    started.pidfd.release();
     s->pipes[0].fd.assign(out_r.get());
     out_r.release();
     s->pipes[1].fd.assign(err_r.get());
     err_r.release();
   } catch (const std::exception& e) {
+    // A child is running: take it down before returning.
     if (s) marks = std::move(s->marks);
-    return abandon(fmt::format("cannot watch '{}': {}", name, e.what()));
+    ::kill(-pid, SIGKILL);
+    if (marks.cgroup) kill_cgroup(*marks.cgroup);
+    std::vector<HeldProcess> strays;
+    signal_processes(marks.strays(pid), SIGKILL, strays, max_strays);
+    while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+    }
+    if (reaper) reaper->forget(pid);
+    return fail(fmt::format("cannot watch '{}': {}", name, e.what()));
   }
-  watched = 0;  // the State's now
 
   asio::co_spawn(ex, watch_exit(s), asio::detached);
   asio::co_spawn(ex, read_pipe(s, 0), asio::detached);

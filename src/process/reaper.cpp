@@ -138,13 +138,6 @@ std::unique_ptr<Reaper> Reaper::start(const RunMarks& run) {
   return reaper;
 }
 
-Reaper* Reaper::of_this_process() {
-  const RunMarks& run = RunMarks::of_this_process();  // made first, so it outlives the reaper
-  static std::unique_ptr<Reaper> reaper;
-  if (!reaper) reaper = start(run);
-  return reaper.get();
-}
-
 bool Reaper::wait_ready() const {
   pollfd p{socket_.get(), POLLIN, 0};
   const int ms = static_cast<int>(std::chrono::milliseconds(ready_wait).count());

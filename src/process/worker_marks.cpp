@@ -51,11 +51,6 @@ std::unique_ptr<RunMarks> RunMarks::create() {
   return std::unique_ptr<RunMarks>(new RunMarks(std::move(tag), std::move(cgroup)));
 }
 
-RunMarks& RunMarks::of_this_process() {
-  static const std::unique_ptr<RunMarks> run = create();
-  return *run;
-}
-
 WorkerMarks RunMarks::next_worker() {
   const unsigned n = next_++;
   WorkerMarks marks{tag_entry(fmt::format("{}.{}", tag_, n)), std::nullopt};

@@ -52,6 +52,12 @@ asio::awaitable<void> after(std::chrono::steady_clock::duration d) {
   co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
 }
 
+// The guard of this test program's run, as main makes one for hivetest's.
+RunGuard& guard() {
+  static RunGuard run;
+  return run;
+}
+
 SpawnOptions command(std::vector<std::string> argv) {
   SpawnOptions opts;
   opts.argv = std::move(argv);
@@ -62,7 +68,7 @@ SpawnOptions sh(std::string script) { return command({"sh", "-c", std::move(scri
 
 std::unique_ptr<Child> start(asio::any_io_executor ex, const SpawnOptions& opts) {
   std::string error;
-  auto child = Child::spawn(ex, opts, &error);
+  auto child = Child::spawn(ex, guard(), opts, &error);
   INFO("spawn error: ", error);
   REQUIRE(child);
   return child;
@@ -128,11 +134,11 @@ TEST_CASE("the last lines are in the log when the exit is reported") {
 TEST_CASE("a command that cannot run fails at spawn and leaves nothing behind") {
   asio::io_context io;
   std::string error;
-  CHECK_FALSE(Child::spawn(io.get_executor(), command({"hivetest-no-such-command"}), &error));
+  CHECK_FALSE(Child::spawn(io.get_executor(), guard(), command({"hivetest-no-such-command"}), &error));
   CHECK(error == "cannot run 'hivetest-no-such-command': No such file or directory");
-  CHECK_FALSE(Child::spawn(io.get_executor(), command({"/etc/passwd"}), &error));
+  CHECK_FALSE(Child::spawn(io.get_executor(), guard(), command({"/etc/passwd"}), &error));
   CHECK(error == "cannot run '/etc/passwd': Permission denied");
-  CHECK_FALSE(Child::spawn(io.get_executor(), command({}), &error));
+  CHECK_FALSE(Child::spawn(io.get_executor(), guard(), command({}), &error));
   CHECK(error == "cannot run an empty command");
   // The failed children were reaped by spawn itself: no child of ours has ended unreaped
   // (the reaper, a child too, runs until we exit).
@@ -270,6 +276,40 @@ TEST_CASE("the child gets stdin from /dev/null and the extra environment") {
   if (saved_stdin >= 0) ::dup2(saved_stdin, 0);
   else ::close(0);
   ::close(saved_stdin);
+}
+
+TEST_CASE("the child keeps no descriptor of ours, close-on-exec or not") {
+  // A descriptor left inheritable on purpose, at a number the child can look for.
+  int p[2];
+  REQUIRE(::pipe(p) == 0);
+  constexpr int ours = 47;
+  REQUIRE(::dup2(p[0], ours) == ours);
+  ::close(p[0]);
+  ::close(p[1]);
+  run([](asio::any_io_executor ex) -> asio::awaitable<void> {
+    auto child = start(ex, sh("if [ -e /proc/$$/fd/47 ]; then echo open; else echo closed; fi"));
+    co_await wait_exit(*child);
+    CHECK(has_line(*child, Stream::out, "closed"));
+  });
+  ::close(ours);
+}
+
+TEST_CASE("the child is in the worker's cgroup from its first instruction, where the run has cgroups") {
+  const auto& run_cgroup = guard().marks().cgroup();
+  if (!run_cgroup) {
+    MESSAGE("no cgroup v2 of ours here: the worker's tag alone marks it");
+    return;
+  }
+  const std::string run_path = run_cgroup->path;
+  run([&run_path](asio::any_io_executor ex) -> asio::awaitable<void> {
+    // cat reads its own cgroup at once: had the child joined after exec, it would show ours.
+    auto child = start(ex, command({"cat", "/proc/self/cgroup"}));
+    co_await wait_exit(*child);
+    bool inside = false;
+    for (const auto& l : child->log().tail(child->log().size()))
+      inside = inside || (l.text.rfind("0::", 0) == 0 && l.text.substr(3).rfind(run_path + "/worker-", 0) == 0);
+    CHECK(inside);
+  });
 }
 
 TEST_CASE("the child does not inherit ignored or blocked signals") {

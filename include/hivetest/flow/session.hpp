@@ -15,6 +15,7 @@
 #include "hivetest/flow/result.hpp"
 #include "hivetest/hive/mock_hive.hpp"
 #include "hivetest/process/child.hpp"
+#include "hivetest/process/run_guard.hpp"
 
 namespace hivetest::flow {
 
@@ -35,6 +36,7 @@ struct Session {
   RunResult result;
   hive::MockHive* hive = nullptr;  // shared by every session of the suite
   PortPicker* ports = nullptr;
+  process::RunGuard* guard = nullptr;  // the run's, made in main
   std::optional<PortReservation> port_hold;  // the worker's port, kept from other hivetests until it is ready
   std::unique_ptr<process::Child> child;
   Clock::time_point started = Clock::now();

@@ -10,6 +10,7 @@
 
 #include "hivetest/flow/isolation.hpp"
 #include "hivetest/flow/result.hpp"
+#include "hivetest/process/run_guard.hpp"
 #include "hivetest/util/event.hpp"
 
 namespace hivetest::flow {
@@ -26,7 +27,8 @@ struct SuitePlan {
 
 // Runs the flow (README, "What happens, step by step") for every worker; cleanup happens on every path. `interrupt`, set by a
 // signal handler, stops every session at its current step; `signal` says which it was.
-asio::awaitable<SuiteResult> run_suite(asio::any_io_executor ex, const SuitePlan& plan, Observer& observer,
-                                       Event& interrupt, const int& signal);
+// `guard` (made in main) guards the workers it starts against our death.
+asio::awaitable<SuiteResult> run_suite(asio::any_io_executor ex, const SuitePlan& plan, process::RunGuard& guard,
+                                       Observer& observer, Event& interrupt, const int& signal);
 
 }  // namespace hivetest::flow

@@ -17,6 +17,7 @@
 #include <asio/awaitable.hpp>
 
 #include "hivetest/process/log_ring.hpp"
+#include "hivetest/process/run_guard.hpp"
 
 namespace hivetest::process {
 
@@ -39,18 +40,16 @@ struct SpawnOptions {
 
 class Child {
  public:
-  // Forks and execs. On failure (including exec failing: command not found, not
-  // executable) returns nullptr and sets error ("cannot run 'x': No such file or directory").
-  // The child: own process group (pgid == pid), stdin /dev/null, stdout and stderr on
-  // pipes, PR_SET_PDEATHSIG(SIGKILL), signal mask and dispositions reset, no other
-  // descriptors; HIVETEST_WORKER_TAG in its environment and, where the system allows, a
-  // cgroup of its own, by which its processes that leave the group are found (see
-  // worker_marks.hpp). The first spawn makes this process a child subreaper, so that
-  // orphans of a worker's group can be reaped, and starts the reaper (reaper.hpp), which
-  // kills the workers if we die; each worker's group is registered with it until reaped.
-  // The io_context must outlive the Child; on_line must not throw and is not called once
-  // the Child is destroyed.
-  static std::unique_ptr<Child> spawn(asio::any_io_executor ex, const SpawnOptions& opts,
+  // Starts the command (spawn.hpp says how, and what the process gets: its own process
+  // group, stdin from /dev/null, stdout and stderr on pipes, the parent-death signal, its
+  // signals reset, no other descriptor). On failure (exec failing included: command not
+  // found, not executable) returns nullptr and sets error ("cannot run 'x': No such file
+  // or directory"). From `guard`: HIVETEST_WORKER_TAG in its environment and, where the
+  // system allows, a cgroup of its own, by which its processes that leave the group are
+  // found (worker_marks.hpp); the reaper, which kills the workers if we die, knows its
+  // group until it is reaped. The io_context and the guard must outlive the Child;
+  // on_line must not throw and is not called once the Child is destroyed.
+  static std::unique_ptr<Child> spawn(asio::any_io_executor ex, RunGuard& guard, const SpawnOptions& opts,
                                       std::string* error);
   ~Child();  // kills the process group and the strays with SIGKILL and reaps, if still needed
   Child(const Child&) = delete;

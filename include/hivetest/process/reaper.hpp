@@ -27,9 +27,6 @@ class Reaper {
   // Forks a reaper for the run and returns once it has left our job and closed what is
   // ours, so that no worker can start before it guards them; nullptr when it cannot.
   static std::unique_ptr<Reaper> start(const RunMarks& run);
-  // The reaper of this process's run, started on the first call; nullptr when it could
-  // not be (workers then run without a guard against our death).
-  static Reaper* of_this_process();
   // Closes our end, so the reaper sweeps and exits, and waits for that (bounded): once
   // we have exited, nothing of ours is left, the reaper included.
   ~Reaper();

@@ -35,8 +35,6 @@ class RunMarks {
  public:
   // A new run: a tag made of our pid and random bits, and a cgroup where we may make one.
   static std::unique_ptr<RunMarks> create();
-  // This process's run, made on first use.
-  static RunMarks& of_this_process();
   ~RunMarks();  // removes the run's cgroups that are empty
   RunMarks(const RunMarks&) = delete;
   RunMarks& operator=(const RunMarks&) = delete;
