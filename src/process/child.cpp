@@ -85,6 +85,7 @@ struct State {
   bool reaped = false;
   bool group_gone = false;  // nothing of the group is left; never signal -pid again
   bool closed = false;      // the Child is gone: the coroutines must not call out any more
+  bool all_gone = false;    // the group and every stray found are gone: nothing left to look for
   WorkerMarks marks;        // find the worker's processes that left its group: the strays
   Reaper* reaper;           // knows the group while it may hold something; may be null
   std::vector<HeldProcess> strays;  // signalled, to be waited for
@@ -218,16 +219,20 @@ asio::awaitable<void> readable(stream_descriptor* fd) {
 
 // After SIGKILL: waits for each stray's end, up to the deadline, and reaps those that are
 // ours (orphans handed to us as their subreaper) so that none stays a zombie.
-asio::awaitable<void> reap_strays(std::shared_ptr<State> s, Clock::time_point deadline) {
+// True when every one of them was seen to end.
+asio::awaitable<bool> reap_strays(std::shared_ptr<State> s, Clock::time_point deadline) {
   using namespace asio::experimental::awaitable_operators;
+  bool all_ended = true;
   while (!s->strays.empty() && !s->closed) {
     stream_descriptor pidfd(s->ex);
     pidfd.assign(s->strays.back().pidfd.release());
     s->strays.pop_back();
-    co_await (readable(&pidfd) || until(deadline));
+    const auto woke = co_await (readable(&pidfd) || until(deadline));
+    all_ended = all_ended && woke.index() == 0;
     siginfo_t info{};
     waitid_pidfd(pidfd.native_handle(), &info, WNOHANG);
   }
+  co_return all_ended && !s->closed;
 }
 
 }  // namespace
@@ -323,7 +328,9 @@ Child::~Child() {
     s.reaped = s.group_gone = true;
   }
   // SIGKILLed, those that are ours end at once; waiting for them leaves no zombie behind.
-  s.signal_strays(SIGKILL);
+  // After a terminate that saw everything gone, looking again (through all of /proc, once
+  // the cgroup is gone) would only cost time.
+  if (!s.all_gone) s.signal_strays(SIGKILL);
   for (const auto& p : s.strays) {
     siginfo_t info{};
     waitid_pidfd(p.pidfd.get(), &info, 0);
@@ -361,8 +368,11 @@ asio::awaitable<ExitStatus> Child::terminate(std::chrono::milliseconds grace,
   s->signal_strays(SIGKILL);
   const auto deadline = Clock::now() + kill_wait;
   co_await reap_group(s, deadline);
-  co_await reap_strays(s, deadline);
-  if (s->group_gone && !s->closed) s->release_marks();
+  const bool strays_ended = co_await reap_strays(s, deadline);
+  if (s->group_gone && !s->closed) {
+    s->all_gone = strays_ended;
+    s->release_marks();
+  }
   if (!s->closed)
     for (auto& p : s->pipes) s->drain(p);
   // A leader still there kill_wait after SIGKILL is stuck in the kernel; SIGKILL is how it
