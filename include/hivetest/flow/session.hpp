@@ -57,6 +57,11 @@ struct Session {
   // Completes when the worker exits; never for an attached worker (until cancelled).
   asio::awaitable<void> worker_exit();
   bool worker_exited() const { return child && child->exited(); }
+  // After a step raced against worker_exit(): the exit side won (`winner` 1) with the
+  // worker still running, so an interruption cancelled the step, which records nothing.
+  bool step_interrupted(std::size_t winner) const { return winner == 1 && !worker_exited(); }
+  // Since the current step began.
+  std::chrono::milliseconds step_elapsed() const;
   // Why the worker is gone, for messages about a worker that exited mid-step.
   std::string exit_text() const;
 };
