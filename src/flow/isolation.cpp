@@ -216,7 +216,8 @@ asio::awaitable<Ready> wait_ready(Session& s, bool may_retry) {
     co_return Ready::no;
   }
   s.port_hold.reset();  // bound by the worker now
-  s.result.time_to_ready = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - s.step_started);
+  s.result.ready_seen = Clock::now();
+  s.result.time_to_ready = std::chrono::duration_cast<std::chrono::microseconds>(*s.result.ready_seen - s.step_started);
   // The streams name the model the worker lists; the models check itself comes later.
   if (s.cfg.profile->models) {
     CheckResult listed = co_await check_models(s.endpoint(), s.model_id);
