@@ -124,10 +124,11 @@ bool start_worker(Session& s, bool hold_port) {
   process::SpawnOptions opts;
   for (const auto& word : s.cfg.worker_argv) opts.argv.push_back(profile::expand(word, values));
   for (const auto& word : s.cfg.profile->arguments) opts.argv.push_back(profile::expand(word, values));
-  if (s.cfg.verbose)
-    opts.on_line = [&obs = s.observer, i = s.index](process::Stream stream, std::string_view text, bool cut) {
-      obs.worker_line(i, {stream, Clock::now(), std::string(text), cut});
-    };
+  opts.on_line = [&obs = s.observer, i = s.index, verbose = s.cfg.verbose, spoke = &s.worker_spoke](
+                     process::Stream stream, std::string_view text, bool cut) {
+    spoke->notify();
+    if (verbose) obs.worker_line(i, {stream, Clock::now(), std::string(text), cut});
+  };
   std::string error;
   s.child = process::Child::spawn(s.ex, opts, &error);
   if (!s.child)
@@ -143,7 +144,9 @@ bool start_worker(Session& s, bool hold_port) {
 
 // Polls readiness from 1 ms on, each wait a quarter longer than the last (up to 50 ms):
 // a worker that starts fast is seen within a fraction of its start-up time, and one that
-// loads for a minute is asked a few times a second, not hammered.
+// loads for a minute is asked a few times a second, not hammered. A line the worker writes
+// ends the wait at once: workers say when they listen or have loaded, so that readiness is
+// seen a round trip after it.
 asio::awaitable<Readiness> poll_until_ready(Session& s, Clock::time_point deadline) {
   asio::steady_timer timer(s.ex);
   std::chrono::microseconds interval(1000);
@@ -157,7 +160,7 @@ asio::awaitable<Readiness> poll_until_ready(Session& s, Clock::time_point deadli
     s.last_ready_answer = last.why;
     if (Clock::now() >= deadline) co_return last;
     timer.expires_at(std::min(deadline, Clock::now() + interval));
-    co_await timer.async_wait(asio::use_awaitable);
+    co_await first_of(timer.async_wait(asio::use_awaitable), s.worker_spoke.wait());
     interval = std::min(interval * 5 / 4, std::chrono::microseconds(50'000));
   }
 }

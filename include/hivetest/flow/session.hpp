@@ -15,6 +15,7 @@
 #include "hivetest/flow/result.hpp"
 #include "hivetest/hive/mock_hive.hpp"
 #include "hivetest/process/child.hpp"
+#include "hivetest/util/event.hpp"
 
 namespace hivetest::flow {
 
@@ -36,6 +37,7 @@ struct Session {
   hive::MockHive* hive = nullptr;  // shared by every session of the suite
   PortPicker* ports = nullptr;
   std::optional<PortReservation> port_hold;  // the worker's port, kept from other hivetests until it is ready
+  Pulse worker_spoke;  // the worker wrote a line: workers say when they listen or have loaded (before child: it outlives it)
   std::unique_ptr<process::Child> child;
   Clock::time_point started = Clock::now();
   Clock::time_point step_started = started;
@@ -43,7 +45,8 @@ struct Session {
   std::string last_ready_answer;  // what the worker last said while not ready, for signs of life
   std::optional<std::pair<long long, long long>> loaded;  // from the loading progress stream, while waiting
 
-  Session(asio::any_io_executor e, const Config& c, Observer& o, std::size_t i) : ex(e), cfg(c), observer(o), index(i) {}
+  Session(asio::any_io_executor e, const Config& c, Observer& o, std::size_t i)
+      : ex(e), cfg(c), observer(o), index(i), worker_spoke(e) {}
 
   void begin(Step step);
   // Records the step's outcome; true when the flow may go on.
