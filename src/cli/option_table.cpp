@@ -65,6 +65,12 @@ std::string not_empty(std::string& out, const std::string& text, const char* wha
   return {};
 }
 
+// An option that takes no value: it turns its setting on.
+std::string switch_on(bool& out) {
+  out = true;
+  return {};
+}
+
 std::string port(std::optional<uint16_t>& out, const std::string& text) {
   if (text == "auto") {
     out.reset();
@@ -140,10 +146,7 @@ const std::vector<OptionSpec>& option_table() {
        [](Settings& s, const std::string& v) { return in_range(s.worker.log_lines, v, 0, 100000); },
        [](const Settings& s) { return std::to_string(s.worker.log_lines); }, ""},
       {"-v,--verbose", nullptr, Group::worker, "stream worker output live, prefixed", nullptr,
-       [](Settings& s, const std::string&) {
-         s.worker.verbose = true;
-         return std::string();
-       }, none, ""},
+       [](Settings& s, const std::string&) { return switch_on(s.worker.verbose); }, none, ""},
 
       // The mock hive and heartbeats.
       {"--hive-port", "N|auto", Group::hive, "mock hive port; auto picks a free one", nullptr,
@@ -190,10 +193,7 @@ const std::vector<OptionSpec>& option_table() {
          return std::string();
        }, none, "check names"},
       {"--strict", nullptr, Group::checks, "a warning (a worker that dies by SIGTERM) fails the run", nullptr,
-       [](Settings& s, const std::string&) {
-         s.plan.strict = true;
-         return std::string();
-       }, none, ""},
+       [](Settings& s, const std::string&) { return switch_on(s.plan.strict); }, none, ""},
       {"--prompt", "TEXT", Group::checks, "inference prompt", "prompt",
        [](Settings& s, const std::string& v) { return not_empty(s.worker.prompt, v, "a prompt"); },
        [](const Settings& s) { return s.worker.prompt; }, ""},
@@ -230,25 +230,13 @@ const std::vector<OptionSpec>& option_table() {
        [](Settings& s, const std::string& v) { return not_empty(s.junit, v, "a file"); }, none, ""},
       {"--no-color", nullptr, Group::output, "no colour (none either when NO_COLOR is set, TERM is dumb or stdout is no terminal)",
        nullptr,
-       [](Settings& s, const std::string&) {
-         s.no_color = true;
-         return std::string();
-       }, none, ""},
+       [](Settings& s, const std::string&) { return switch_on(s.no_color); }, none, ""},
       {"--list-profiles", nullptr, Group::output, "list the built-in worker kinds: what each starts and checks", nullptr,
-       [](Settings& s, const std::string&) {
-         s.list_profiles = true;
-         return std::string();
-       }, none, ""},
+       [](Settings& s, const std::string&) { return switch_on(s.list_profiles); }, none, ""},
       {"-h,--help", nullptr, Group::output, "this help", nullptr,
-       [](Settings& s, const std::string&) {
-         s.help = true;
-         return std::string();
-       }, none, ""},
+       [](Settings& s, const std::string&) { return switch_on(s.help); }, none, ""},
       {"-V,--version", nullptr, Group::output, "hivetest's version", nullptr,
-       [](Settings& s, const std::string&) {
-         s.version = true;
-         return std::string();
-       }, none, ""},
+       [](Settings& s, const std::string&) { return switch_on(s.version); }, none, ""},
 
       // Many workers.
       {"--workers", "N", Group::parallel, "run N workers in parallel, ports counting up from --port", nullptr,

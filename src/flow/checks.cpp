@@ -1,6 +1,8 @@
 // The steps and checks of the flow: one table of their names, labels and reasons, read by the flow, the options and every report.
 #include "hivetest/flow/checks.hpp"
 
+#include <fmt/format.h>
+
 namespace hivetest::flow {
 
 const std::vector<CheckInfo>& check_catalog() {
@@ -55,6 +57,11 @@ std::string selectable_check_names() {
   for (const auto& c : check_catalog())
     if (c.selectable) out += (out.empty() ? "" : ", ") + std::string(c.name);
   return out;
+}
+
+CheckResult not_chosen(Step step, std::string name) {
+  return CheckResult{.step = step, .name = std::move(name), .outcome = Outcome::skip,
+                     .message = fmt::format("{}: not chosen (--checks, --skip-check)", check_info(step).label)};
 }
 
 }  // namespace hivetest::flow

@@ -29,26 +29,31 @@ Clock::time_point in(milliseconds d) { return Clock::now() + d; }
 
 bool contains(const std::vector<int>& list, int v) { return std::find(list.begin(), list.end(), v) != list.end(); }
 
-// GET an endpoint and hold its answer to the rule. Fills `c` on failure; returns the
-// answer's JSON field `show` for the pass line.
-asio::awaitable<bool> fetch_and_match(const Endpoint& w, const profile::EndpointCheck& check, CheckResult& c,
-                                      http::ClientResponse& answer) {
-  auto req = worker_request(w.config, "GET", check.path);
+// GET the profile's endpoint for a check and hold its answer to the rule: the answer, or
+// nullopt with `c` said (skipped when the profile has no such endpoint, `what` naming it).
+asio::awaitable<std::optional<http::ClientResponse>> matching_answer(const Endpoint& w,
+                                                                     const std::optional<profile::EndpointCheck>& check,
+                                                                     const char* what, CheckResult& c) {
+  if (!check) {
+    skip(c, fmt::format("the {} profile has no {}", w.profile().name, what));
+    co_return std::nullopt;
+  }
+  auto req = worker_request(w.config, "GET", check->path);
   auto r = co_await http::fetch(w.ex, w.host, w.port, req, in(request_timeout));
   if (!r) {
-    fail(c, fmt::format("GET {} failed: {}", check.path, r.error), check.expect.describe(), r.error);
-    co_return false;
+    fail(c, fmt::format("GET {} failed: {}", check->path, r.error), check->expect.describe(), r.error);
+    co_return std::nullopt;
   }
-  answer = std::move(*r.response);
-  if (check.optional && answer.status == 404) {
-    skip(c, fmt::format("GET {} answered 404: this worker does not have it", check.path));
-    co_return false;
+  if (check->optional && r.response->status == 404) {
+    skip(c, fmt::format("GET {} answered 404: this worker does not have it", check->path));
+    co_return std::nullopt;
   }
-  if (!answer_matches(answer, check.expect)) {
-    fail(c, fmt::format("GET {} did not answer as expected", check.path), check.expect.describe(), status_and_body(answer));
-    co_return false;
+  if (!answer_matches(*r.response, check->expect)) {
+    fail(c, fmt::format("GET {} did not answer as expected", check->path), check->expect.describe(),
+         status_and_body(*r.response));
+    co_return std::nullopt;
   }
-  co_return true;
+  co_return std::move(*r.response);
 }
 
 std::string shown(const http::ClientResponse& answer, const std::string& field) {
@@ -84,33 +89,27 @@ asio::awaitable<Readiness> poll_ready(const Endpoint& w, Clock::time_point deadl
 
 asio::awaitable<CheckResult> check_health(const Endpoint& w) {
   auto c = named(Step::health, "health");
-  const auto& check = w.profile().health;
-  if (!check) co_return skip(c, fmt::format("the {} profile has no health endpoint", w.profile().name));
-  http::ClientResponse answer;
-  if (!co_await fetch_and_match(w, *check, c, answer)) co_return c;
-  c.message = "Health endpoint responding";
+  auto answer = co_await matching_answer(w, w.profile().health, "health endpoint", c);
+  if (answer) c.message = "Health endpoint responding";
   co_return c;
 }
 
 asio::awaitable<CheckResult> check_ready_endpoint(const Endpoint& w) {
   auto c = named(Step::ready_endpoint, "ready-endpoint");
-  const auto& check = w.profile().ready_endpoint;
-  if (!check) co_return skip(c, fmt::format("the {} profile has no readiness endpoint", w.profile().name));
-  http::ClientResponse answer;
-  if (!co_await fetch_and_match(w, *check, c, answer)) co_return c;
-  auto state = shown(answer, check->show);
-  c.message = state.empty() ? "Ready endpoint: ready" : fmt::format("Ready endpoint: ready, {} {}", check->show, state);
+  auto answer = co_await matching_answer(w, w.profile().ready_endpoint, "readiness endpoint", c);
+  if (!answer) co_return c;
+  const auto& show = w.profile().ready_endpoint->show;
+  auto state = shown(*answer, show);
+  c.message = state.empty() ? "Ready endpoint: ready" : fmt::format("Ready endpoint: ready, {} {}", show, state);
   co_return c;
 }
 
 asio::awaitable<CheckResult> check_models(const Endpoint& w, std::string& model_id) {
   auto c = named(Step::models, "models");
-  const auto& check = w.profile().models;
-  if (!check) co_return skip(c, fmt::format("the {} profile has no model list", w.profile().name));
-  http::ClientResponse answer;
-  if (!co_await fetch_and_match(w, *check, c, answer)) co_return c;
-  model_id = shown(answer, w.profile().model_id_path);
-  auto listed = shown(answer, check->show);
+  auto answer = co_await matching_answer(w, w.profile().models, "model list", c);
+  if (!answer) co_return c;
+  model_id = shown(*answer, w.profile().model_id_path);
+  auto listed = shown(*answer, w.profile().models->show);
   c.message = listed.empty() ? "Model list answered" : fmt::format("Model list names {}", listed);
   co_return c;
 }

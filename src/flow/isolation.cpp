@@ -13,12 +13,12 @@
 #include "hivetest/flow/behaviour_checks.hpp"
 #include "hivetest/flow/checks.hpp"
 #include "hivetest/flow/endpoint_checks.hpp"
+#include "hivetest/flow/heartbeat_wait.hpp"
 #include "hivetest/flow/kind_guess.hpp"
 #include "hivetest/flow/session.hpp"
-#include "hivetest/flow/sse_reader.hpp"
+#include "hivetest/flow/signs_of_life.hpp"
 #include "hivetest/flow/stream_check.hpp"
 #include "hivetest/flow/worker_http.hpp"
-#include "hivetest/profile/json_rules.hpp"
 #include "hivetest/gguf/gguf.hpp"
 #include "hivetest/hive/mock_hive.hpp"
 #include "hivetest/process/child.hpp"
@@ -33,15 +33,6 @@ using std::chrono::milliseconds;
 namespace {
 
 milliseconds since(Clock::time_point t) { return std::chrono::duration_cast<milliseconds>(Clock::now() - t); }
-
-// The exit watch also ends when an interruption cancels the step: then the worker is
-// still running, and the step records nothing.
-bool interrupted(const Session& s, std::size_t winner) { return winner == 1 && !s.worker_exited(); }
-
-std::string seconds(milliseconds d) {
-  if (d.count() % 1000 == 0) return fmt::format("{}s", d.count() / 1000);
-  return fmt::format("{:.1f}s", d.count() / 1000.0);
-}
 
 // What the flow knows of its worker, for the profile's argument placeholders.
 profile::Placeholders argument_values(const Session& s, uint16_t port) {
@@ -133,10 +124,11 @@ bool start_worker(Session& s, bool hold_port) {
   process::SpawnOptions opts;
   for (const auto& word : s.cfg.worker_argv) opts.argv.push_back(profile::expand(word, values));
   for (const auto& word : s.cfg.profile->arguments) opts.argv.push_back(profile::expand(word, values));
-  if (s.cfg.verbose)
-    opts.on_line = [&obs = s.observer, i = s.index](process::Stream stream, std::string_view text, bool cut) {
-      obs.worker_line(i, {stream, Clock::now(), std::string(text), cut});
-    };
+  opts.on_line = [&obs = s.observer, i = s.index, verbose = s.cfg.verbose, spoke = &s.worker_spoke](
+                     process::Stream stream, std::string_view text, bool cut) {
+    spoke->notify();
+    if (verbose) obs.worker_line(i, {stream, Clock::now(), std::string(text), cut});
+  };
   std::string error;
   s.child = process::Child::spawn(s.ex, *s.guard, opts, &error);
   if (!s.child)
@@ -152,7 +144,9 @@ bool start_worker(Session& s, bool hold_port) {
 
 // Polls readiness from 1 ms on, each wait a quarter longer than the last (up to 50 ms):
 // a worker that starts fast is seen within a fraction of its start-up time, and one that
-// loads for a minute is asked a few times a second, not hammered.
+// loads for a minute is asked a few times a second, not hammered. A line the worker writes
+// ends the wait at once: workers say when they listen or have loaded, so that readiness is
+// seen a round trip after it.
 asio::awaitable<Readiness> poll_until_ready(Session& s, Clock::time_point deadline) {
   asio::steady_timer timer(s.ex);
   std::chrono::microseconds interval(1000);
@@ -166,7 +160,7 @@ asio::awaitable<Readiness> poll_until_ready(Session& s, Clock::time_point deadli
     s.last_ready_answer = last.why;
     if (Clock::now() >= deadline) co_return last;
     timer.expires_at(std::min(deadline, Clock::now() + interval));
-    co_await timer.async_wait(asio::use_awaitable);
+    co_await first_of(timer.async_wait(asio::use_awaitable), s.worker_spoke.wait());
     interval = std::min(interval * 5 / 4, std::chrono::microseconds(50'000));
   }
 }
@@ -174,54 +168,6 @@ asio::awaitable<Readiness> poll_until_ready(Session& s, Clock::time_point deadli
 // Ready, or the worker's exit: whichever comes first.
 asio::awaitable<std::variant<Readiness, std::monostate>> ready_or_exit(Session& s, Clock::time_point deadline) {
   co_return co_await first_of(poll_until_ready(s, deadline), s.worker_exit());
-}
-
-// Once a second while waiting: how long, what the worker last said, how far it has
-// loaded (the reports decide how often to show it).
-asio::awaitable<void> tell_while_waiting(Session& s) {
-  asio::steady_timer tick(s.ex);
-  for (auto next = s.step_started + std::chrono::seconds(1);; next += std::chrono::seconds(1)) {
-    tick.expires_at(next);
-    co_await tick.async_wait(asio::use_awaitable);
-    Waiting w{std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - s.step_started), s.last_ready_answer, s.loaded};
-    s.observer.still_waiting(s.index, w);
-  }
-}
-
-// The profile's loading progress stream, read while waiting (asked again a second after it
-// ends or fails), so that the signs of life say how far the loading is.
-asio::awaitable<void> follow_loading(Session& s) {
-  const auto& progress = s.cfg.profile->progress;
-  asio::steady_timer again(s.ex);
-  for (;;) {
-    if (progress && !progress->done_field.empty()) {
-      SseReader reader(progress->done);
-      reader.json_events([&s, &progress](simdjson::dom::element event) {
-        auto done = profile::at_path(event, progress->done_field);
-        auto total = profile::at_path(event, progress->total_field);
-        int64_t d = 0, t = 0;
-        if (done && total && !done->get_int64().get(d) && !total->get_int64().get(t) && t > 0) s.loaded = std::make_pair(d, t);
-        return true;
-      });
-      auto req = worker_request(s.cfg, "GET", progress->path);
-      co_await http::fetch(s.ex, s.endpoint().host, s.result.worker_port, req, Clock::now() + s.cfg.ready_timeout,
-                           reader.handler());
-    }
-    again.expires_after(std::chrono::seconds(1));
-    co_await again.async_wait(asio::use_awaitable);
-  }
-}
-
-// Signs of life beside the wait for ready; they end only when the wait is over.
-asio::awaitable<void> signs_of_life(Session& s) {
-  co_await first_of(tell_while_waiting(s), follow_loading(s));
-}
-
-// The hint for a worker that does not behave as its profile says: the kind it looks
-// like, or the list of kinds.
-asio::awaitable<std::string> kind_hint(Session& s, std::string otherwise) {
-  auto kind = co_await guess_kind(s.endpoint());
-  co_return kind.empty() ? otherwise : wrong_profile_hint(kind);
 }
 
 // Words with which servers say that their address is taken.
@@ -243,7 +189,7 @@ asio::awaitable<Ready> wait_ready(Session& s, bool may_retry) {
   auto waited = co_await first_of(ready_or_exit(s, deadline), signs_of_life(s));
   if (waited.index() == 1) co_return Ready::no;  // only a cancellation ends the signs of life
   auto outcome = std::get<0>(std::move(waited));
-  if (interrupted(s, outcome.index())) co_return Ready::no;
+  if (s.step_interrupted(outcome.index())) co_return Ready::no;
   const auto& name = s.cfg.profile->name;
   if (outcome.index() == 1) {
     auto log = s.child->log().tail(s.cfg.log_lines);
@@ -259,20 +205,22 @@ asio::awaitable<Ready> wait_ready(Session& s, bool may_retry) {
   if (ready.state == Readiness::State::broken) {
     // Awaited on its own line: g++ 12 mishandles temporaries around a co_await inside a call.
     std::string hint = "the worker wants a key: pass --api-key KEY";
-    if (ready.status != 401 && ready.status != 403) hint = co_await kind_hint(s, "check --profile (hivetest --list-profiles)");
+    if (ready.status != 401 && ready.status != 403)
+      hint = co_await kind_hint(s.endpoint(), "check --profile (hivetest --list-profiles)");
     s.fail(Step::ready, "ready", fmt::format("Worker does not answer as the {} profile expects: {}", name, ready.why),
            fmt::format("the {} profile's readiness endpoints", name), ready.why, hint);
     co_return Ready::no;
   }
   if (ready.state != Readiness::State::ready) {
     s.fail(Step::ready, "ready",
-                     fmt::format("Worker did not become ready within {}", seconds(s.cfg.ready_timeout)),
+                     fmt::format("Worker did not become ready within {}", setting_in_seconds(s.cfg.ready_timeout)),
                      fmt::format("{} answering ready", s.cfg.profile->readiness.front().path), ready.why,
                      fmt::format("try --timeout {}", std::max<long>(60, 2 * s.cfg.ready_timeout.count() / 1000)));
     co_return Ready::no;
   }
   s.port_hold.reset();  // bound by the worker now
-  s.result.time_to_ready = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - s.step_started);
+  s.result.ready_seen = Clock::now();
+  s.result.time_to_ready = std::chrono::duration_cast<std::chrono::microseconds>(*s.result.ready_seen - s.step_started);
   // The streams name the model the worker lists; the models check itself comes later.
   if (s.cfg.profile->models) {
     CheckResult listed = co_await check_models(s.endpoint(), s.model_id);
@@ -280,84 +228,6 @@ asio::awaitable<Ready> wait_ready(Session& s, bool may_retry) {
   }
   s.pass(Step::ready, "ready", fmt::format("Worker is ready! ({:.1f} ms)", s.result.time_to_ready->count() / 1000.0));
   co_return Ready::yes;
-}
-
-// A check left out with --checks or --skip-check, shown as skipped.
-CheckResult not_chosen(Step step, std::string name) {
-  return CheckResult{.step = step, .name = std::move(name), .outcome = Outcome::skip,
-                     .message = fmt::format("{}: not chosen (--checks, --skip-check)", check_info(step).label)};
-}
-
-// The heartbeats received, held to the profile's paths and shape; "" when they fit.
-std::string heartbeat_misfit(const Session& s) {
-  const auto& want = s.cfg.profile->heartbeats;
-  for (const auto& r : s.hive->heartbeats(s.result.worker_id)) {
-    bool path_ok = std::find(want.paths.begin(), want.paths.end(), r.path) != want.paths.end();
-    bool shape_ok = want.shape == profile::Heartbeats::Shape::any ||
-                    (want.shape == profile::Heartbeats::Shape::nested) == r.heartbeat.nested;
-    if (!path_ok || !shape_ok)
-      return fmt::format("a {} heartbeat at {}", r.heartbeat.nested ? "nested" : "flat", r.path);
-  }
-  return {};
-}
-
-std::string heartbeat_expectation(const Session& s) {
-  const auto& want = s.cfg.profile->heartbeats;
-  const char* shape = want.shape == profile::Heartbeats::Shape::nested ? "nested "
-                      : want.shape == profile::Heartbeats::Shape::flat ? "flat "
-                                                                       : "";
-  return fmt::format("{}heartbeats from {} at {}{}", shape, s.result.worker_id, s.hive->url(), want.paths.front());
-}
-
-// 5. The heartbeats, awaited as they arrive.
-asio::awaitable<bool> wait_heartbeats(Session& s) {
-  s.begin(Step::heartbeats);
-  auto n = s.cfg.heartbeats;
-  const auto& want = s.cfg.profile->heartbeats;
-  if (s.cfg.skipped.contains(Step::heartbeats)) co_return s.finish(not_chosen(Step::heartbeats, "heartbeats"));
-  if (n == 0 || !want.expected) {
-    CheckResult c{.step = Step::heartbeats, .name = "heartbeats", .outcome = Outcome::skip,
-                  .message = n == 0 ? "Not waiting for heartbeats (--heartbeats 0)" : want.why_none};
-    co_return s.finish(std::move(c));
-  }
-  auto deadline = Clock::now() + s.cfg.heartbeat_timeout;
-  auto outcome = co_await first_of(s.hive->wait_heartbeats(s.result.worker_id, n, deadline), s.worker_exit());
-  if (interrupted(s, outcome.index())) co_return false;
-  auto got = s.hive->heartbeat_count(s.result.worker_id);
-  if (outcome.index() == 1)
-    co_return s.fail(Step::heartbeats, "heartbeats",
-                     fmt::format("Worker exited while waiting for heartbeats: {}", s.exit_text()),
-                     fmt::format("{} heartbeat(s)", n), fmt::format("{}, then the worker {}", got, s.exit_text()), "");
-  auto wait = std::get<0>(std::move(outcome));
-  if (wait.outcome == hive::HeartbeatWait::Outcome::rejected)
-    co_return s.fail(Step::heartbeats, "heartbeats", fmt::format("Heartbeat rejected by the hive: {}", wait.reason),
-                     fmt::format("heartbeats from {} the hive accepts: a JSON object with the worker id",
-                                 s.result.worker_id),
-                     fmt::format("400 for the body {}", wait.body),
-                     "check the payload the worker sends; the hive log below has every heartbeat it got");
-  if (wait.outcome == hive::HeartbeatWait::Outcome::deadline) {
-    std::string others;
-    if (s.hive->unknown_worker_heartbeats() > 0)
-      others = fmt::format(" ({} from other worker ids)", s.hive->unknown_worker_heartbeats());
-    std::string hint = fmt::format("try --heartbeat-timeout {} (workers of this kind send one every {} s)",
-                                   std::max<long>(2 * want.interval_s + 5, 2 * s.cfg.heartbeat_timeout.count() / 1000),
-                                   want.interval_s);
-    if (s.cfg.attach) hint = fmt::format("start the worker with the hive URL {}, or pass --heartbeats 0", s.hive->url());
-    // What the hive's HTTP layer refused (a 413 for a 2 MiB heartbeat) is named, not lost.
-    auto refused = hive::describe(wait.refusals);
-    co_return s.fail(Step::heartbeats, "heartbeats",
-                     fmt::format("Received {} of {} heartbeat(s) within {}{}", got, n, seconds(s.cfg.heartbeat_timeout),
-                                 refused.empty() ? "" : "; " + refused),
-                     heartbeat_expectation(s), fmt::format("{}{}", got, others), hint);
-  }
-  if (auto misfit = heartbeat_misfit(s); !misfit.empty()) {
-    auto hint = co_await kind_hint(s, "check --profile (hivetest --list-profiles)");
-    co_return s.fail(Step::heartbeats, "heartbeats",
-                     fmt::format("Heartbeats not as the {} profile expects: {}", s.cfg.profile->name, misfit),
-                     heartbeat_expectation(s), misfit, hint);
-  }
-  co_return s.pass(Step::heartbeats, "heartbeats",
-                   fmt::format("{} heartbeat(s) received ({} ms)", got, since(s.step_started).count()));
 }
 
 // A check that needs no request, unless it was not chosen.
@@ -387,7 +257,7 @@ asio::awaitable<bool> endpoint_step(Session& s, Step step, std::string name, asi
     co_return true;
   }
   auto outcome = co_await first_of(std::move(check), s.worker_exit());
-  if (interrupted(s, outcome.index())) co_return false;
+  if (s.step_interrupted(outcome.index())) co_return false;
   bool failed = outcome.index() == 0 && std::get<0>(outcome).outcome == Outcome::fail;
   if (failed && s.child) {
     asio::steady_timer timer(s.ex, Clock::now() + exit_after_failure_within);
@@ -402,7 +272,7 @@ asio::awaitable<bool> endpoint_step(Session& s, Step step, std::string name, asi
   auto result = std::get<0>(std::move(outcome));
   // A stream refused with 404 is most often a worker of another kind.
   if (step == Step::inference && result.outcome == Outcome::fail && result.got.starts_with("404") && result.hint.empty()) {
-    auto hint = co_await kind_hint(s, "");
+    auto hint = co_await kind_hint(s.endpoint(), "");
     result.hint = hint;
   }
   s.finish(std::move(result));
@@ -463,13 +333,13 @@ asio::awaitable<void> clean_up(Session* session, bool interrupted_run) {
   auto took = since(stopping);
   s.result.exit_description = had_exited ? status.describe() : fmt::format("stopped: {}", status.describe());
   if (!had_exited && status.signal == SIGKILL)
-    s.result.exit_description += fmt::format(", still running {} after SIGTERM", seconds(s.cfg.grace));
+    s.result.exit_description += fmt::format(", still running {} after SIGTERM", setting_in_seconds(s.cfg.grace));
   auto& log = s.child->log();
   s.result.worker_log = log.tail(s.cfg.log_lines);
   s.result.worker_log_total = log.total();
   s.observer.step_finished(s.index, CheckResult{.step = Step::cleanup, .name = "cleanup", .outcome = Outcome::pass,
                                                 .message = fmt::format("Worker {}", s.result.exit_description),
-                                                .duration = since(s.step_started)});
+                                                .duration = s.step_elapsed()});
   // A worker that died earlier keeps that earlier failure; an interrupted run judges nothing.
   if (!had_exited && !interrupted_run)
     record_check(s, Step::shutdown, check_graceful_shutdown(status, s.cfg.grace, took));

@@ -63,4 +63,9 @@ std::string wrong_profile_hint(const std::string& kind) {
   return fmt::format("its answers fit the {} profile: try --profile {}", kind, kind);
 }
 
+asio::awaitable<std::string> kind_hint(const Endpoint& w, std::string otherwise) {
+  auto kind = co_await guess_kind(w);
+  co_return kind.empty() ? otherwise : wrong_profile_hint(kind);
+}
+
 }  // namespace hivetest::flow

@@ -39,8 +39,7 @@ void Session::begin(Step step) {
 }
 
 bool Session::finish(CheckResult c) {
-  if (c.duration == std::chrono::milliseconds(0))
-    c.duration = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - step_started);
+  if (c.duration == std::chrono::milliseconds(0)) c.duration = step_elapsed();
   observer.step_finished(index, c);
   bool ok = c.outcome == Outcome::pass || c.outcome == Outcome::skip || c.outcome == Outcome::warn;
   result.checks.push_back(std::move(c));
@@ -55,6 +54,10 @@ bool Session::fail(Step step, std::string name, std::string message, std::string
                    std::string hint, Outcome outcome) {
   return finish(CheckResult{.step = step, .name = std::move(name), .outcome = outcome, .message = std::move(message),
                             .expected = std::move(expected), .got = std::move(got), .hint = std::move(hint)});
+}
+
+std::chrono::milliseconds Session::step_elapsed() const {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - step_started);
 }
 
 Endpoint Session::endpoint() const {

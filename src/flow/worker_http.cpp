@@ -49,4 +49,9 @@ std::string in_seconds(std::chrono::steady_clock::duration d) {
   return fmt::format("{:.1f}s", std::chrono::duration<double>(d).count());
 }
 
+std::string setting_in_seconds(std::chrono::milliseconds d) {
+  if (d.count() % 1000 == 0) return fmt::format("{}s", d.count() / 1000);
+  return fmt::format("{:.1f}s", d.count() / 1000.0);
+}
+
 }  // namespace hivetest::flow

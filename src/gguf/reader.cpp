@@ -14,78 +14,11 @@
 
 #include <fmt/format.h>
 
+#include "hivetest/gguf/byte_input.hpp"
+#include "hivetest/gguf/types.hpp"
+
 namespace hivetest::gguf {
 namespace {
-
-enum ValueType : uint32_t {
-  UINT8 = 0, INT8 = 1, UINT16 = 2, INT16 = 3, UINT32 = 4, INT32 = 5, FLOAT32 = 6,
-  BOOL = 7, STRING = 8, ARRAY = 9, UINT64 = 10, INT64 = 11, FLOAT64 = 12,
-};
-
-constexpr uint32_t max_dims = 4;  // GGML_MAX_DIMS
-
-// The smallest a string can be in the file: its uint64 length alone.
-constexpr uint64_t min_string_size = 8;
-
-// Size in bytes of a fixed-size value, 0 for strings, arrays and unknown types.
-uint64_t scalar_size(uint32_t type) {
-  switch (type) {
-    case UINT8: case INT8: case BOOL: return 1;
-    case UINT16: case INT16: return 2;
-    case UINT32: case INT32: case FLOAT32: return 4;
-    case UINT64: case INT64: case FLOAT64: return 8;
-    default: return 0;
-  }
-}
-
-bool is_integer(uint32_t type) {
-  switch (type) {
-    case UINT8: case INT8: case UINT16: case INT16:
-    case UINT32: case INT32: case UINT64: case INT64: return true;
-    default: return false;
-  }
-}
-
-const char* type_name(uint32_t type) {
-  static const char* const names[] = {"uint8", "int8",  "uint16", "int16", "uint32",
-                                      "int32", "float32", "bool", "string", "array",
-                                      "uint64", "int64", "float64"};
-  return type < std::size(names) ? names[type] : "unknown";
-}
-
-// Block layout of a ggml tensor type, needed to know how many data bytes a tensor
-// claims; the numbering has gaps where types were retired.
-struct BlockLayout {
-  uint32_t elements = 0;  // 0 = type not known here
-  uint32_t bytes = 0;
-};
-
-BlockLayout block_layout(uint32_t ggml_type) {
-  static const BlockLayout table[] = {
-      {1, 4},     {1, 2},    {32, 18},   {32, 20},   {0, 0},     {0, 0},    {32, 22},
-      {32, 24},   {32, 34},  {32, 36},   {256, 84},  {256, 110}, {256, 144}, {256, 176},
-      {256, 210}, {256, 292}, {256, 66}, {256, 74},  {256, 98},  {256, 50}, {32, 18},
-      {256, 110}, {256, 82}, {256, 136}, {1, 1},     {1, 2},     {1, 4},    {1, 8},
-      {1, 8},     {256, 56}, {1, 2},     {0, 0},     {0, 0},     {0, 0},    {256, 54},
-      {256, 66},  {0, 0},    {0, 0},     {0, 0},     {32, 17},
-  };
-  return ggml_type < std::size(table) ? table[ggml_type] : BlockLayout{};
-}
-
-// A file-type name for files without general.file_type whose tensors all share one type.
-std::string name_for_tensor_type(uint32_t ggml_type) {
-  switch (ggml_type) {
-    case 0: return "F32";
-    case 1: return "F16";
-    case 2: return "Q4_0";
-    case 3: return "Q4_1";
-    case 6: return "Q5_0";
-    case 7: return "Q5_1";
-    case 8: return "Q8_0";
-    case 30: return "BF16";
-    default: return "";
-  }
-}
 
 // Keys and tensor names come from the file: keep messages short and printable.
 std::string quoted(std::string_view text) {
@@ -106,72 +39,9 @@ struct ParseError {
   std::string message;
 };
 
-// Bytes from memory, or from a file through a window buffer so that only the header and
-// metadata are ever read, however large the tensor data behind them.
-class Input {
- public:
-  explicit Input(std::string_view bytes) : window_(bytes), size_(bytes.size()) {}
-  Input(int fd, uint64_t size) : fd_(fd), size_(size), buffer_(64 * 1024) {}
-
-  uint64_t offset() const { return pos_; }
-  uint64_t size() const { return size_; }
-  uint64_t remaining() const { return size_ - pos_; }
-  int io_error() const { return io_error_; }
-
-  // False when fewer than n bytes are left or the file could not be read.
-  bool read(void* dst, uint64_t n) {
-    if (n > remaining()) return false;
-    auto* out = static_cast<char*>(dst);
-    while (n > 0) {
-      if (pos_ < window_start_ || pos_ - window_start_ >= window_.size()) {
-        if (!refill()) return false;
-      }
-      uint64_t at = pos_ - window_start_;
-      uint64_t take = std::min<uint64_t>(n, window_.size() - at);
-      std::memcpy(out, window_.data() + at, take);
-      out += take;
-      pos_ += take;
-      n -= take;
-    }
-    return true;
-  }
-
-  bool skip(uint64_t n) {
-    if (n > remaining()) return false;
-    pos_ += n;
-    return true;
-  }
-
- private:
-  bool refill() {
-    if (fd_ < 0) return false;
-    size_t want = static_cast<size_t>(std::min<uint64_t>(buffer_.size(), remaining()));
-    ssize_t got;
-    do {
-      got = ::pread(fd_, buffer_.data(), want, static_cast<off_t>(pos_));
-    } while (got < 0 && errno == EINTR);
-    if (got <= 0) {
-      // 0 means the file shrank since it was measured: that reads as truncation.
-      if (got < 0) io_error_ = errno;
-      return false;
-    }
-    window_ = std::string_view(buffer_.data(), static_cast<size_t>(got));
-    window_start_ = pos_;
-    return true;
-  }
-
-  int fd_ = -1;
-  std::string_view window_;
-  uint64_t window_start_ = 0;
-  uint64_t size_ = 0;
-  uint64_t pos_ = 0;
-  std::vector<char> buffer_;
-  int io_error_ = 0;
-};
-
 class Parser {
  public:
-  Parser(Input& in, const ReadOptions& opts, std::string_view name)
+  Parser(ByteInput& in, const ReadOptions& opts, std::string_view name)
       : in_(in), opts_(opts), name_(name) {}
 
   Model parse() {
@@ -449,7 +319,7 @@ class Parser {
     }
   }
 
-  Input& in_;
+  ByteInput& in_;
   const ReadOptions& opts_;
   std::string_view name_;
   std::string where_;
@@ -460,7 +330,7 @@ class Parser {
   uint64_t data_needed_ = 0;
 };
 
-ReadResult parse(Input& in, const ReadOptions& opts, std::string_view name) {
+ReadResult parse(ByteInput& in, const ReadOptions& opts, std::string_view name) {
   ReadResult result;
   try {
     result.model = Parser(in, opts, name).parse();
@@ -481,7 +351,7 @@ ReadResult failed(Failure failure, std::string message) {
 }  // namespace
 
 ReadResult read_bytes(std::string_view bytes, const ReadOptions& opts, std::string_view name) {
-  Input in(bytes);
+  ByteInput in(bytes);
   return parse(in, opts, name);
 }
 
@@ -501,7 +371,7 @@ ReadResult read_file(const std::string& path, const ReadOptions& opts) {
     return failed(Failure::unreadable, fmt::format("cannot read {}: {}", path, std::strerror(errno)));
   if (S_ISDIR(st.st_mode)) return failed(Failure::unreadable, path + " is a directory, not a model file");
 
-  Input in(fd, static_cast<uint64_t>(st.st_size));
+  ByteInput in(fd, static_cast<uint64_t>(st.st_size));
   return parse(in, opts, path);
 }
 

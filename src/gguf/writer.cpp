@@ -9,14 +9,10 @@
 
 #include <fmt/format.h>
 
+#include "hivetest/gguf/types.hpp"
+
 namespace hivetest::gguf {
 namespace {
-
-constexpr uint32_t type_uint32 = 4;
-constexpr uint32_t type_string = 8;
-constexpr uint32_t type_array = 9;
-constexpr uint32_t ggml_type_f32 = 0;
-constexpr uint32_t max_dims = 4;
 
 // Appends little-endian values whatever the host byte order, so the bytes are the same
 // everywhere.
@@ -50,16 +46,16 @@ class Buffer {
 class Metadata {
  public:
   void string(std::string_view key, std::string_view value) {
-    begin(key, type_string);
+    begin(key, STRING);
     buf_.str(value);
   }
   void u32(std::string_view key, uint32_t value) {
-    begin(key, type_uint32);
+    begin(key, UINT32);
     buf_.u32(value);
   }
   void strings(std::string_view key, const std::vector<std::string>& values) {
-    begin(key, type_array);
-    buf_.u32(type_string);
+    begin(key, ARRAY);
+    buf_.u32(STRING);
     buf_.u64(values.size());
     for (const auto& v : values) buf_.str(v);
   }

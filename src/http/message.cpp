@@ -22,20 +22,22 @@ std::optional<std::string_view> find_header(const Headers& headers, std::string_
   return std::nullopt;
 }
 
-Response Response::json(int status, std::string body) {
+namespace {
+
+Response with_body(int status, const char* content_type, std::string body) {
   Response r;
   r.status = status;
-  r.headers.push_back({"Content-Type", "application/json"});
+  r.headers.push_back({"Content-Type", content_type});
   r.body = std::move(body);
   return r;
 }
 
+}  // namespace
+
+Response Response::json(int status, std::string body) { return with_body(status, "application/json", std::move(body)); }
+
 Response Response::text(int status, std::string body) {
-  Response r;
-  r.status = status;
-  r.headers.push_back({"Content-Type", "text/plain; charset=utf-8"});
-  r.body = std::move(body);
-  return r;
+  return with_body(status, "text/plain; charset=utf-8", std::move(body));
 }
 
 Response Response::error(int status, std::string_view reason) {

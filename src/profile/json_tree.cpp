@@ -50,14 +50,20 @@ class TreeReader {
     return loc.error() ? nullptr : loc.value_unsafe();
   }
 
+  // The value a simdjson result holds, or a TreeError at `at` with its error.
+  template <typename T, typename Result>
+  static T got(Result result, const char* at) {
+    T out;
+    if (auto err = std::move(result).get(out)) throw TreeError{at, error_message(err)};
+    return out;
+  }
+
   JsonNode read(ondemand::value v, int depth) {
     const char* at = where(v);
     if (depth > max_depth) throw TreeError{at, fmt::format("nested deeper than {} levels", max_depth)};
     JsonNode n;
     n.line = line_of(at);
-    ondemand::json_type type;
-    if (auto err = v.type().get(type)) throw TreeError{at, error_message(err)};
-    switch (type) {
+    switch (got<ondemand::json_type>(v.type(), at)) {
       case ondemand::json_type::null:
         if (!v.is_null()) throw TreeError{at, "not a JSON value"};
         n.type = JsonNode::Type::null;
@@ -65,7 +71,7 @@ class TreeReader {
         break;
       case ondemand::json_type::boolean:
         n.type = JsonNode::Type::boolean;
-        if (auto err = v.get_bool().get(n.boolean)) throw TreeError{at, error_message(err)};
+        n.boolean = got<bool>(v.get_bool(), at);
         n.text = n.boolean ? "true" : "false";
         break;
       case ondemand::json_type::number: {
@@ -76,40 +82,27 @@ class TreeReader {
           n.number = static_cast<double>(i);
           n.text = std::to_string(i);
         } else {
-          if (auto err = v.get_double().get(n.number)) throw TreeError{at, error_message(err)};
+          n.number = got<double>(v.get_double(), at);
           n.text = fmt::format("{}", n.number);
         }
         break;
       }
       case ondemand::json_type::string: {
         n.type = JsonNode::Type::string;
-        std::string_view s;
-        if (auto err = v.get_string().get(s)) throw TreeError{at, error_message(err)};
-        n.text = std::string(s);
+        n.text = std::string(got<std::string_view>(v.get_string(), at));
         break;
       }
       case ondemand::json_type::array: {
         n.type = JsonNode::Type::array;
-        ondemand::array a;
-        if (auto err = v.get_array().get(a)) throw TreeError{at, error_message(err)};
-        for (auto item : a) {
-          ondemand::value iv;
-          if (auto err = item.get(iv)) throw TreeError{nullptr, error_message(err)};
-          n.items.push_back(read(iv, depth + 1));
-        }
+        for (auto item : got<ondemand::array>(v.get_array(), at))
+          n.items.push_back(read(got<ondemand::value>(std::move(item), nullptr), depth + 1));
         break;
       }
       case ondemand::json_type::object: {
         n.type = JsonNode::Type::object;
-        ondemand::object o;
-        if (auto err = v.get_object().get(o)) throw TreeError{at, error_message(err)};
-        for (auto field : o) {
-          std::string_view key;
-          if (auto err = field.unescaped_key().get(key)) throw TreeError{nullptr, error_message(err)};
-          std::string k(key);
-          ondemand::value fv;
-          if (auto err = field.value().get(fv)) throw TreeError{nullptr, error_message(err)};
-          n.members.emplace_back(std::move(k), read(fv, depth + 1));
+        for (auto field : got<ondemand::object>(v.get_object(), at)) {
+          std::string key(got<std::string_view>(field.unescaped_key(), nullptr));  // read before the value
+          n.members.emplace_back(std::move(key), read(got<ondemand::value>(field.value(), nullptr), depth + 1));
         }
         break;
       }

@@ -77,10 +77,11 @@ std::vector<int> statuses(const Node& n, const std::string& field) {
   return out;
 }
 
+using Handler = std::function<void(const Node&, const std::string&)>;
+
 // Reads an object's members with a handler per known key; any other key is an error, so
 // that a misspelt field is not silently ignored.
-void members(const Node& n, const std::string& field,
-             const std::vector<std::pair<std::string, std::function<void(const Node&, const std::string&)>>>& known) {
+void members(const Node& n, const std::string& field, const std::vector<std::pair<std::string, Handler>>& known) {
   expect_type(n, Type::object, field, "an object");
   for (const auto& [key, value] : n.members) {
     std::string name = field.empty() ? key : field + "." + key;
@@ -96,6 +97,27 @@ void members(const Node& n, const std::string& field,
       bad(value, name, fmt::format("unknown field (known here: {})", list));
     }
   }
+}
+
+// The handler of a member that `read` reads into `out`.
+template <typename T, typename Read>
+Handler into(T& out, Read read) {
+  return [&out, read](const Node& v, const std::string& f) { out = read(v, f); };
+}
+
+// A string that names one of `choices`, as its value; any other is an error listing them.
+template <typename T>
+T choice(const Node& n, const std::string& field, std::initializer_list<std::pair<const char*, T>> choices) {
+  auto s = string(n, field);
+  std::string names;
+  std::size_t i = 0;
+  for (const auto& [name, value] : choices) {
+    if (s == name) return value;
+    const char* before = i == 0 ? "" : i + 1 == choices.size() ? " or " : ", ";
+    names += fmt::format("{}\"{}\"", before, name);
+    ++i;
+  }
+  bad(n, field, fmt::format("expected {} (got \"{}\")", names, s));
 }
 
 void require(const Node& n, const std::string& field, std::initializer_list<const char*> keys) {
@@ -140,22 +162,22 @@ std::vector<FieldRule> field_rules(const Node& n, const std::string& field) {
 
 AnswerRule answer_rule(const Node& n, const std::string& field) {
   AnswerRule a;
-  members(n, field, {{"status", [&](const Node& v, const std::string& f) { a.status = status(v, f); }},
-                     {"fields", [&](const Node& v, const std::string& f) { a.fields = field_rules(v, f); }}});
+  members(n, field, {{"status", into(a.status, status)},
+                     {"fields", into(a.fields, field_rules)}});
   return a;
 }
 
 EndpointCheck endpoint_check(const Node& n, const std::string& field, std::string* model_id = nullptr) {
   EndpointCheck e;
   require(n, field, {"path"});
-  std::vector<std::pair<std::string, std::function<void(const Node&, const std::string&)>>> known = {
-      {"path", [&](const Node& v, const std::string& f) { e.path = path_string(v, f); }},
-      {"status", [&](const Node& v, const std::string& f) { e.expect.status = status(v, f); }},
-      {"fields", [&](const Node& v, const std::string& f) { e.expect.fields = field_rules(v, f); }},
-      {"show", [&](const Node& v, const std::string& f) { e.show = string(v, f); }},
-      {"optional", [&](const Node& v, const std::string& f) { e.optional = boolean(v, f); }},
+  std::vector<std::pair<std::string, Handler>> known = {
+      {"path", into(e.path, path_string)},
+      {"status", into(e.expect.status, status)},
+      {"fields", into(e.expect.fields, field_rules)},
+      {"show", into(e.show, string)},
+      {"optional", into(e.optional, boolean)},
   };
-  if (model_id) known.push_back({"model_id", [&](const Node& v, const std::string& f) { *model_id = string(v, f); }});
+  if (model_id) known.push_back({"model_id", into(*model_id, string)});
   members(n, field, known);
   return e;
 }
@@ -171,28 +193,28 @@ EventGrammar grammar(const Node& n, const std::string& field) {
   EventGrammar g;
   require(n, field, {"token"});
   members(n, field, {
-      {"start", [&](const Node& v, const std::string& f) { g.start = field_rules(v, f); }},
+      {"start", into(g.start, field_rules)},
       {"token", [&](const Node& v, const std::string& f) {
          require(v, f, {"when", "text"});
-         members(v, f, {{"when", [&](const Node& w, const std::string& ff) { g.token = field_rules(w, ff); }},
-                        {"text", [&](const Node& w, const std::string& ff) { g.token_text = string(w, ff); }},
-                        {"index", [&](const Node& w, const std::string& ff) { g.token_index = string(w, ff); }}});
+         members(v, f, {{"when", into(g.token, field_rules)},
+                        {"text", into(g.token_text, string)},
+                        {"index", into(g.token_index, string)}});
        }},
       {"end", [&](const Node& v, const std::string& f) {
          require(v, f, {"when"});
-         members(v, f, {{"when", [&](const Node& w, const std::string& ff) { g.end = field_rules(w, ff); }},
-                        {"stop_reason", [&](const Node& w, const std::string& ff) { g.stop_reason = string(w, ff); }},
-                        {"stop_reasons", [&](const Node& w, const std::string& ff) { g.stop_reasons = strings(w, ff); }}});
+         members(v, f, {{"when", into(g.end, field_rules)},
+                        {"stop_reason", into(g.stop_reason, string)},
+                        {"stop_reasons", into(g.stop_reasons, strings)}});
        }},
       {"error", [&](const Node& v, const std::string& f) {
          require(v, f, {"when"});
-         members(v, f, {{"when", [&](const Node& w, const std::string& ff) { g.error = field_rules(w, ff); }},
-                        {"text", [&](const Node& w, const std::string& ff) { g.error_text = strings(w, ff); }}});
+         members(v, f, {{"when", into(g.error, field_rules)},
+                        {"text", into(g.error_text, strings)}});
        }},
-      {"count", [&](const Node& v, const std::string& f) { g.count = string(v, f); }},
-      {"count_required", [&](const Node& v, const std::string& f) { g.count_required = boolean(v, f); }},
-      {"same", [&](const Node& v, const std::string& f) { g.same = strings(v, f); }},
-      {"done", [&](const Node& v, const std::string& f) { g.done = string(v, f); }},
+      {"count", into(g.count, string)},
+      {"count_required", into(g.count_required, boolean)},
+      {"same", into(g.same, strings)},
+      {"done", into(g.done, string)},
   });
   if (g.count_required && g.count.empty()) bad(n, field + ".count", "missing (count_required is true)");
   if (g.done.empty() && g.end.empty()) bad(n, field + ".end", "missing: a stream without \"done\" ends with its end event");
@@ -203,19 +225,17 @@ StreamCheck stream(const Node& n, const std::string& field) {
   StreamCheck s;
   require(n, field, {"name", "path", "body", "events"});
   members(n, field, {
-      {"name", [&](const Node& v, const std::string& f) { s.name = string(v, f); }},
-      {"method", [&](const Node& v, const std::string& f) { s.method = string(v, f); }},
-      {"path", [&](const Node& v, const std::string& f) { s.path = path_string(v, f); }},
-      {"body", [&](const Node& v, const std::string& f) { s.body = body(v, f); }},
+      {"name", into(s.name, string)},
+      {"method", into(s.method, string)},
+      {"path", into(s.path, path_string)},
+      {"body", into(s.body, body)},
       {"answer", [&](const Node& v, const std::string& f) {
-         auto a = string(v, f);
-         if (a == "either") s.answer = StreamCheck::Answer::either;
-         else if (a == "stream") s.answer = StreamCheck::Answer::stream;
-         else if (a == "job") s.answer = StreamCheck::Answer::job;
-         else bad(v, f, fmt::format("expected \"stream\", \"job\" or \"either\" (got \"{}\")", a));
+         s.answer = choice<StreamCheck::Answer>(v, f, {{"stream", StreamCheck::Answer::stream},
+                                                      {"job", StreamCheck::Answer::job},
+                                                      {"either", StreamCheck::Answer::either}});
        }},
-      {"sse_url_field", [&](const Node& v, const std::string& f) { s.sse_url_field = string(v, f); }},
-      {"events", [&](const Node& v, const std::string& f) { s.events = grammar(v, f); }},
+      {"sse_url_field", into(s.sse_url_field, string)},
+      {"events", into(s.events, grammar)},
   });
   return s;
 }
@@ -224,11 +244,11 @@ InvalidRequest invalid_request(const Node& n, const std::string& field) {
   InvalidRequest r;
   require(n, field, {"what", "body"});
   members(n, field, {
-      {"what", [&](const Node& v, const std::string& f) { r.what = string(v, f); }},
-      {"path", [&](const Node& v, const std::string& f) { r.path = path_string(v, f); }},
-      {"body", [&](const Node& v, const std::string& f) { r.body = body(v, f); }},
-      {"status", [&](const Node& v, const std::string& f) { r.status = status(v, f); }},
-      {"json_error", [&](const Node& v, const std::string& f) { r.json_error = boolean(v, f); }},
+      {"what", into(r.what, string)},
+      {"path", into(r.path, path_string)},
+      {"body", into(r.body, body)},
+      {"status", into(r.status, status)},
+      {"json_error", into(r.json_error, boolean)},
   });
   return r;
 }
@@ -237,13 +257,13 @@ IdentifyProbe identify_probe(const Node& n, const std::string& field) {
   IdentifyProbe p;
   require(n, field, {"path"});
   members(n, field, {
-      {"method", [&](const Node& v, const std::string& f) { p.method = string(v, f); }},
-      {"path", [&](const Node& v, const std::string& f) { p.path = path_string(v, f); }},
-      {"body", [&](const Node& v, const std::string& f) { p.body = body(v, f); }},
-      {"expect", [&](const Node& v, const std::string& f) { p.expect = answer_rule(v, f); }},
-      {"header", [&](const Node& v, const std::string& f) { p.header = string(v, f); }},
-      {"header_contains", [&](const Node& v, const std::string& f) { p.header_contains = string(v, f); }},
-      {"content_type", [&](const Node& v, const std::string& f) { p.content_type = string(v, f); }},
+      {"method", into(p.method, string)},
+      {"path", into(p.path, path_string)},
+      {"body", into(p.body, body)},
+      {"expect", into(p.expect, answer_rule)},
+      {"header", into(p.header, string)},
+      {"header_contains", into(p.header_contains, string)},
+      {"content_type", into(p.content_type, string)},
   });
   return p;
 }
@@ -260,10 +280,10 @@ ReadinessProbe readiness_probe(const Node& n, const std::string& field) {
   ReadinessProbe r;
   require(n, field, {"path", "ready"});
   members(n, field, {
-      {"path", [&](const Node& v, const std::string& f) { r.path = path_string(v, f); }},
-      {"ready", [&](const Node& v, const std::string& f) { r.ready = answer_rule(v, f); }},
-      {"loading", [&](const Node& v, const std::string& f) { r.loading = statuses(v, f); }},
-      {"broken", [&](const Node& v, const std::string& f) { r.broken = statuses(v, f); }},
+      {"path", into(r.path, path_string)},
+      {"ready", into(r.ready, answer_rule)},
+      {"loading", into(r.loading, statuses)},
+      {"broken", into(r.broken, statuses)},
   });
   return r;
 }
@@ -271,15 +291,12 @@ ReadinessProbe readiness_probe(const Node& n, const std::string& field) {
 Heartbeats heartbeats(const Node& n, const std::string& field) {
   Heartbeats h;
   members(n, field, {
-      {"expected", [&](const Node& v, const std::string& f) { h.expected = boolean(v, f); }},
-      {"why_none", [&](const Node& v, const std::string& f) { h.why_none = string(v, f); }},
-      {"paths", [&](const Node& v, const std::string& f) { h.paths = strings(v, f); }},
+      {"expected", into(h.expected, boolean)},
+      {"why_none", into(h.why_none, string)},
+      {"paths", into(h.paths, strings)},
       {"shape", [&](const Node& v, const std::string& f) {
-         auto s = string(v, f);
-         if (s == "any") h.shape = Heartbeats::Shape::any;
-         else if (s == "flat") h.shape = Heartbeats::Shape::flat;
-         else if (s == "nested") h.shape = Heartbeats::Shape::nested;
-         else bad(v, f, fmt::format("expected \"flat\", \"nested\" or \"any\" (got \"{}\")", s));
+         h.shape = choice<Heartbeats::Shape>(
+             v, f, {{"flat", Heartbeats::Shape::flat}, {"nested", Heartbeats::Shape::nested}, {"any", Heartbeats::Shape::any}});
        }},
       {"interval_s", [&](const Node& v, const std::string& f) { h.interval_s = integer(v, f, 1, 86400); }},
   });
@@ -291,30 +308,28 @@ Heartbeats heartbeats(const Node& n, const std::string& field) {
 Profile profile(const Node& root) {
   Profile p;
   members(root, "", {
-      {"name", [&](const Node& v, const std::string& f) { p.name = string(v, f); }},
-      {"summary", [&](const Node& v, const std::string& f) { p.summary = string(v, f); }},
-      {"arguments", [&](const Node& v, const std::string& f) { p.arguments = strings(v, f); }},
+      {"name", into(p.name, string)},
+      {"summary", into(p.summary, string)},
+      {"arguments", into(p.arguments, strings)},
       {"model", [&](const Node& v, const std::string& f) {
-         auto m = string(v, f);
-         if (m != "file" && m != "file-or-id") bad(v, f, fmt::format("expected \"file\" or \"file-or-id\" (got \"{}\")", m));
-         p.model_is_file = m == "file";
+         p.model_is_file = choice<bool>(v, f, {{"file", true}, {"file-or-id", false}});
        }},
       {"readiness", [&](const Node& v, const std::string& f) {
          p.readiness = list(v, f, readiness_probe);
          if (p.readiness.empty()) bad(v, f, "empty: at least one endpoint must say when the worker is ready");
        }},
-      {"heartbeats", [&](const Node& v, const std::string& f) { p.heartbeats = heartbeats(v, f); }},
+      {"heartbeats", into(p.heartbeats, heartbeats)},
       {"health", [&](const Node& v, const std::string& f) { p.health = endpoint_check(v, f); }},
       {"ready_endpoint", [&](const Node& v, const std::string& f) { p.ready_endpoint = endpoint_check(v, f); }},
       {"progress", [&](const Node& v, const std::string& f) {
          ProgressCheck c;
          require(v, f, {"path"});
-         members(v, f, {{"path", [&](const Node& w, const std::string& ff) { c.path = path_string(w, ff); }},
-                        {"stage_field", [&](const Node& w, const std::string& ff) { c.stage_field = string(w, ff); }},
-                        {"final_stage", [&](const Node& w, const std::string& ff) { c.final_stage = string(w, ff); }},
-                        {"done", [&](const Node& w, const std::string& ff) { c.done = string(w, ff); }},
-                        {"done_field", [&](const Node& w, const std::string& ff) { c.done_field = string(w, ff); }},
-                        {"total_field", [&](const Node& w, const std::string& ff) { c.total_field = string(w, ff); }}});
+         members(v, f, {{"path", into(c.path, path_string)},
+                        {"stage_field", into(c.stage_field, string)},
+                        {"final_stage", into(c.final_stage, string)},
+                        {"done", into(c.done, string)},
+                        {"done_field", into(c.done_field, string)},
+                        {"total_field", into(c.total_field, string)}});
          p.progress = c;
        }},
       {"models", [&](const Node& v, const std::string& f) { p.models = endpoint_check(v, f, &p.model_id_path); }},
@@ -324,7 +339,7 @@ Profile profile(const Node& root) {
        }},
       {"invalid_requests", [&](const Node& v, const std::string& f) { p.invalid_requests = list(v, f, invalid_request); }},
       {"identify", [&](const Node& v, const std::string& f) { p.identify = list(v, f, identify_probe); }},
-      {"log_signs", [&](const Node& v, const std::string& f) { p.log_signs = strings(v, f); }},
+      {"log_signs", into(p.log_signs, strings)},
   });
   // After the members, so that a wrong value is named before a missing one.
   require(root, "", {"name", "arguments", "readiness", "streams"});

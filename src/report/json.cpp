@@ -51,6 +51,22 @@ void optional_ms(JsonWriter& w, std::string_view key, const std::optional<Durati
     w.real(std::chrono::duration<double, std::milli>(*d).count());
 }
 
+// An integer, or null when there is none.
+template <class T>
+void optional_number(JsonWriter& w, std::string_view key, const std::optional<T>& v) {
+  w.key(key);
+  if (v)
+    w.number(*v);
+  else
+    w.null();
+}
+
+// A steady-clock time as CLOCK_MONOTONIC's microseconds (the same clock on Linux).
+std::optional<int64_t> monotonic_us(const std::optional<std::chrono::steady_clock::time_point>& t) {
+  if (!t) return std::nullopt;
+  return std::chrono::duration_cast<std::chrono::microseconds>(t->time_since_epoch()).count();
+}
+
 }  // namespace
 
 void check(JsonWriter& w, const flow::CheckResult& c) {
@@ -71,13 +87,10 @@ void run(JsonWriter& w, const flow::RunResult& r, std::chrono::steady_clock::tim
       .field("label", r.label)
       .field("outcome", outcome_name(run_outcome(r)))
       .field("exit_code", r.exit_code);
-  w.key("pid");
-  if (r.pid)
-    w.number(*r.pid);
-  else
-    w.null();
+  optional_number(w, "pid", r.pid);
   w.field("port", r.worker_port).field("duration_ms", r.duration.count());
   optional_ms(w, "time_to_ready_ms", r.time_to_ready);
+  optional_number(w, "ready_seen_monotonic_us", monotonic_us(r.ready_seen));
   w.field("heartbeats", r.heartbeats);
   w.key("inference");
   if (r.inference) {

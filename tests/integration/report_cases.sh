@@ -203,6 +203,36 @@ case_json_is_read_by_json_tool_and_simdjson() {
   expect_out "1 passed, 1 failed, 1 skipped of 3 workers"  # the human summary, on stderr
 }
 
+# ready_seen_monotonic_us is on CLOCK_MONOTONIC: after the moment the worker logged that it
+# listened (its own clock_gettime), between the moments before and after the run as Python's
+# time.monotonic() reads them; null for a worker that never was ready.
+case_json_ready_seen_is_on_the_workers_clock() {
+  cat >"$WORK/matrix.json" <<JSON
+{"workers": [
+  {"name": "good worker", "worker": "$(rw)", "max_tokens": 3},
+  {"name": "broken worker", "worker": "sh -c 'echo cannot load >&2; exit 5'"}
+]}
+JSON
+  local before after
+  before=$(/usr/bin/python3 -c 'import time; print(int(time.monotonic() * 1e6))')
+  run_report --format json --log-lines 100 --matrix "$WORK/matrix.json"
+  after=$(/usr/bin/python3 -c 'import time; print(int(time.monotonic() * 1e6))')
+  expect_rc 1
+  /usr/bin/python3 - "$WORK/report" "$before" "$after" <<'PY' || fail "ready_seen_monotonic_us is not when hivetest saw the worker ready"
+import json, re, sys
+workers = json.load(open(sys.argv[1]))["workers"]
+before, after = int(sys.argv[2]), int(sys.argv[3])
+good, broken = workers
+seen = good["ready_seen_monotonic_us"]
+assert isinstance(seen, int), f"ready_seen_monotonic_us is {seen!r}"
+listening = [m for l in good["log"]["lines"] if (m := re.search(r"listening on .* monotonic=(\d+)\.(\d{6})$", l["text"]))]
+assert len(listening) == 1, "no one 'listening on ... monotonic=' line in the worker's log"
+listened = int(listening[0].group(1)) * 1_000_000 + int(listening[0].group(2))
+assert before <= listened <= seen <= after, f"not before {before} <= listened {listened} <= seen {seen} <= after {after}"
+assert broken["ready_seen_monotonic_us"] is None, f"a worker never ready has {broken['ready_seen_monotonic_us']!r}"
+PY
+}
+
 case_hostile_worker_output_keeps_every_report_valid() {
   cat >"$WORK/hostile.sh" <<'SH'
 printf '\033[31mred\033[0m nul:\000: bad:\377\376: c1:\302\233: nonchar:\357\277\276: <&>"'"'"' # SKIP \\ ]]> cr:\r:\n' >&2

@@ -22,6 +22,7 @@
 #include "model.hpp"
 #include "options.hpp"
 #include "shutdown_signals.hpp"
+#include "timestamp.hpp"
 #include "worker.hpp"
 
 using namespace reference_worker;
@@ -80,8 +81,9 @@ bool open_port(Worker& w, Serving& s) {
       w.log("cannot listen on {}:{}: {}", w.opts.host, w.opts.port, ec.message());
       return false;
     }
+    auto listening_since = monotonic_now();
     w.listening = true;
-    w.log("listening on {}:{} ({})", w.opts.host, w.opts.port, listening_note(w.opts));
+    w.log("listening on {}:{} ({}) monotonic={}", w.opts.host, w.opts.port, listening_note(w.opts), listening_since);
   }
   if (w.opts.faults.has(Fault::close_pipes)) close_pipes(w.log);
   if (w.opts.faults.has(Fault::log_flood)) s.flood = LogFlood::start(w.log);

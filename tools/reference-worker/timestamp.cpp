@@ -1,8 +1,9 @@
-// Wall-clock timestamps as the protocol writes them.
+// Timestamps: the wall clock's as the protocol writes them, and the monotonic clock's for a tester to compare with its own.
 #include "timestamp.hpp"
 
 #include <chrono>
 #include <ctime>
+#include <time.h>
 
 #include <fmt/format.h>
 
@@ -17,6 +18,12 @@ std::string rfc3339_now() {
   gmtime_r(&secs, &utc);
   return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday,
                      utc.tm_hour, utc.tm_min, utc.tm_sec, ms);
+}
+
+std::string monotonic_now() {
+  timespec now{};
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return fmt::format("{}.{:06}", now.tv_sec, now.tv_nsec / 1000);
 }
 
 }  // namespace reference_worker

@@ -25,4 +25,7 @@ const CheckInfo* find_check(std::string_view name);
 // "health, ready-endpoint, …": the names --checks takes.
 std::string selectable_check_names();
 
+// A check left out with --checks or --skip-check, shown as skipped.
+CheckResult not_chosen(Step step, std::string name);
+
 }  // namespace hivetest::flow

@@ -22,4 +22,8 @@ std::string guess_kind_from_log(const std::vector<process::LogLine>& log, const 
 // The hint for a wrong profile: "its answers fit the llama-server profile: try --profile llama-server".
 std::string wrong_profile_hint(const std::string& kind);
 
+// The hint for a worker that does not behave as its profile says: the kind it looks
+// like (asked with guess_kind), or `otherwise`.
+asio::awaitable<std::string> kind_hint(const Endpoint& w, std::string otherwise);
+
 }  // namespace hivetest::flow

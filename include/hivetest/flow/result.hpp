@@ -76,6 +76,9 @@ struct RunResult {
   std::optional<InferenceStats> inference;      // the first stream's
   std::optional<InferenceStats> concurrent;     // concurrent-streams in all: tokens, tokens/s, slowest first token
   std::optional<std::chrono::microseconds> time_to_ready;  // spawn to ready
+  // When hivetest saw the worker ready, on the steady clock (CLOCK_MONOTONIC on Linux): the
+  // moment to set against a worker's own log of when it started listening.
+  std::optional<std::chrono::steady_clock::time_point> ready_seen;
   std::size_t heartbeats = 0;                   // received from this worker
   bool interrupted = false;                     // Ctrl-C or SIGTERM came before its steps were done
   std::vector<process::LogLine> worker_log;     // the last lines

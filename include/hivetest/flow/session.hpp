@@ -16,6 +16,7 @@
 #include "hivetest/hive/mock_hive.hpp"
 #include "hivetest/process/child.hpp"
 #include "hivetest/process/run_guard.hpp"
+#include "hivetest/util/event.hpp"
 
 namespace hivetest::flow {
 
@@ -38,6 +39,7 @@ struct Session {
   PortPicker* ports = nullptr;
   process::RunGuard* guard = nullptr;  // the run's, made in main
   std::optional<PortReservation> port_hold;  // the worker's port, kept from other hivetests until it is ready
+  Pulse worker_spoke;  // the worker wrote a line: workers say when they listen or have loaded (before child: it outlives it)
   std::unique_ptr<process::Child> child;
   Clock::time_point started = Clock::now();
   Clock::time_point step_started = started;
@@ -45,7 +47,8 @@ struct Session {
   std::string last_ready_answer;  // what the worker last said while not ready, for signs of life
   std::optional<std::pair<long long, long long>> loaded;  // from the loading progress stream, while waiting
 
-  Session(asio::any_io_executor e, const Config& c, Observer& o, std::size_t i) : ex(e), cfg(c), observer(o), index(i) {}
+  Session(asio::any_io_executor e, const Config& c, Observer& o, std::size_t i)
+      : ex(e), cfg(c), observer(o), index(i), worker_spoke(e) {}
 
   void begin(Step step);
   // Records the step's outcome; true when the flow may go on.
@@ -59,6 +62,11 @@ struct Session {
   // Completes when the worker exits; never for an attached worker (until cancelled).
   asio::awaitable<void> worker_exit();
   bool worker_exited() const { return child && child->exited(); }
+  // After a step raced against worker_exit(): the exit side won (`winner` 1) with the
+  // worker still running, so an interruption cancelled the step, which records nothing.
+  bool step_interrupted(std::size_t winner) const { return winner == 1 && !worker_exited(); }
+  // Since the current step began.
+  std::chrono::milliseconds step_elapsed() const;
   // Why the worker is gone, for messages about a worker that exited mid-step.
   std::string exit_text() const;
 };

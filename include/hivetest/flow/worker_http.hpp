@@ -31,6 +31,9 @@ bool is_event_stream(const http::ClientResponse& r);
 // The answer meets the rule: its status and, when the rule has fields, a JSON body with them.
 bool answer_matches(const http::ClientResponse& r, const profile::AnswerRule& rule);
 
+// A measured time, to a tenth of a second: "1.0s".
 std::string in_seconds(std::chrono::steady_clock::duration d);
+// A time as an option sets it, with no decimal when whole: "30s", "1.5s".
+std::string setting_in_seconds(std::chrono::milliseconds d);
 
 }  // namespace hivetest::flow

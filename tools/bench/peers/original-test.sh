@@ -29,7 +29,7 @@ for _ in $(seq 1 70); do
   sleep 0.5
 done
 job=$(curl -sf -X POST -H 'Content-Type: application/json' \
-  -d '{"job_id":"bash-job","prompt":"The capital of France is","max_tokens":50,"temperature":0.7}' \
+  -d '{"operation":"infer","job_id":"bash-job","prompt":"The capital of France is","max_tokens":50,"temperature":0.7}' \
   "http://127.0.0.1:$port/v1/inference")
 url=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["sse_url"])' "$job")
 curl -sfN "http://127.0.0.1:$port$url" | grep -q '\[DONE\]' || { echo "no [DONE]"; exit 1; }
