@@ -263,6 +263,7 @@ ReadinessProbe readiness_probe(const Node& n, const std::string& field) {
       {"path", [&](const Node& v, const std::string& f) { r.path = path_string(v, f); }},
       {"ready", [&](const Node& v, const std::string& f) { r.ready = answer_rule(v, f); }},
       {"loading", [&](const Node& v, const std::string& f) { r.loading = statuses(v, f); }},
+      {"loading_answer", [&](const Node& v, const std::string& f) { r.loading_answer = answer_rule(v, f); }},
       {"broken", [&](const Node& v, const std::string& f) { r.broken = statuses(v, f); }},
   });
   return r;
