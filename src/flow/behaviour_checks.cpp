@@ -32,15 +32,6 @@ constexpr std::size_t tokens_before_leaving = 3;
 
 double ms(microseconds d) { return static_cast<double>(d.count()) / 1000.0; }
 
-// The placeholder values of a stream of its own: another prompt, job id and max_tokens.
-profile::Placeholders own_values(const Endpoint& w, const std::string& tag, std::size_t max_tokens) {
-  auto values = w.json_values;
-  values["prompt"] = fmt::format("\"{} ({})\"", http::json_escape(w.config.prompt), tag);
-  values["job_id"] = fmt::format("\"hivetest-{}-{}\"", tag, w.port);
-  values["max_tokens"] = std::to_string(max_tokens);
-  return values;
-}
-
 // Streams that run side by side: spawned, each records its run, the check awaits them all.
 // Shared, so that a check cancelled while they run (the worker exited) leaves them
 // nothing dangling: they end at their own deadlines or when the worker's sockets close.
@@ -62,7 +53,7 @@ asio::awaitable<void> one_of_many(std::shared_ptr<SideBySide> all, std::size_t k
 
 }  // namespace
 
-asio::awaitable<CheckResult> check_ready_means_ready(const Endpoint& w) {
+asio::awaitable<CheckResult> check_ready_means_ready(const Endpoint& w, LoadingProbe* while_loading) {
   auto c = named(Step::ready_means_ready, "ready-means-ready");
   auto values = own_values(w, "first", 1);
   auto run = co_await run_stream(w, values, w.profile().streams.front(), 0);
@@ -70,8 +61,14 @@ asio::awaitable<CheckResult> check_ready_means_ready(const Endpoint& w) {
     co_return fail(c, fmt::format("The first inference right after ready failed: {}", run.check.message),
                    "a worker that says ready answers its first request", run.check.got,
                    "say ready only once the model can answer");
-  c.message = fmt::format("The first inference right after ready streamed (first token after {:.1f} ms)",
-                          ms(run.stats.time_to_first_token));
+  auto loading = co_await while_loading->answer();
+  if (loading.garbage)
+    co_return fail(c, fmt::format("The worker answered an inference with garbage while loading: {}", loading.broken),
+                   "while loading, a refusal (503) or a well-formed stream", loading.got,
+                   "refuse inference with 503 until the model is loaded");
+  c.message = fmt::format("The first inference right after ready streamed (first token after {:.1f} ms){}",
+                          ms(run.stats.time_to_first_token),
+                          loading.said.empty() ? "" : fmt::format("; one sent while loading: {}", loading.said));
   co_return c;
 }
 

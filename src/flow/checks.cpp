@@ -12,7 +12,9 @@ const std::vector<CheckInfo>& check_catalog() {
       {Step::spawn, "spawn", "Worker start", "🚀 Starting worker...", "", false},
       {Step::ready, "ready", "Readiness", "⏳ Waiting for worker to be ready...", "", false},
       {Step::ready_means_ready, "ready-means-ready", "Ready means ready", "🔍 Sending the first inference right after ready...",
-       "a worker that says ready before its model can answer fails its first clients", true},
+       "a worker that says ready before its model can answer fails its first clients; while loading it may refuse "
+       "them (503), never answer garbage",
+       true},
       {Step::heartbeats, "heartbeats", "Heartbeat", "⏳ Waiting for heartbeats...",
        "the hive knows a worker only by its heartbeats", true},
       {Step::heartbeat_cadence, "heartbeat-cadence", "Heartbeat cadence", "🔍 Checking heartbeat intervals...",

@@ -79,8 +79,9 @@ asio::awaitable<Readiness> poll_ready(const Endpoint& w, Clock::time_point deadl
     if (answer_matches(answer, probe.ready)) continue;
     result.status = answer.status;
     if (contains(probe.broken, answer.status)) result.state = Readiness::State::broken;
-    result.why = fmt::format("{} answered {}{}", probe.path, status_and_body(answer),
-                             contains(probe.loading, answer.status) ? " (loading)" : "");
+    result.loading = contains(probe.loading, answer.status) ||
+                     (probe.loading_answer && answer_matches(answer, *probe.loading_answer));
+    result.why = fmt::format("{} answered {}{}", probe.path, status_and_body(answer), result.loading ? " (loading)" : "");
     co_return result;
   }
   result.state = Readiness::State::ready;

@@ -155,6 +155,7 @@ asio::awaitable<Readiness> poll_until_ready(Session& s, Clock::time_point deadli
     auto attempt_deadline = std::min(deadline, Clock::now() + milliseconds(2000));
     auto now = co_await poll_ready(s.endpoint(), attempt_deadline);
     if (now.state != Readiness::State::waiting) co_return now;
+    if (now.loading) s.loading_probe.send(s.endpoint());  // once: ready-means-ready judges its answer
     // An attempt cut short by the overall deadline says less than the one before it.
     if (Clock::now() < deadline || last.why.empty()) last = now;
     s.last_ready_answer = last.why;
@@ -315,7 +316,8 @@ asio::awaitable<void> run_steps(Session* session) {
     ready = co_await wait_ready(s, false);
   }
   if (ready != Ready::yes) co_return;
-  if (!co_await endpoint_step(s, Step::ready_means_ready, "ready-means-ready", check_ready_means_ready(s.endpoint())))
+  if (!co_await endpoint_step(s, Step::ready_means_ready, "ready-means-ready",
+                              check_ready_means_ready(s.endpoint(), &s.loading_probe)))
     co_return;
   if (!co_await wait_heartbeats(s)) co_return;    // 5
   check_cadence(s);

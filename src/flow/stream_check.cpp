@@ -7,6 +7,7 @@
 
 #include "hivetest/flow/sse_reader.hpp"
 #include "hivetest/flow/worker_http.hpp"
+#include "hivetest/http/message.hpp"
 #include "hivetest/profile/json_rules.hpp"
 
 namespace hivetest::flow {
@@ -140,6 +141,14 @@ std::string expected_of(const profile::StreamCheck& s) {
 
 }  // namespace
 
+profile::Placeholders own_values(const Endpoint& w, const std::string& tag, std::size_t max_tokens) {
+  auto values = w.json_values;
+  values["prompt"] = fmt::format("\"{} ({})\"", http::json_escape(w.config.prompt), tag);
+  values["job_id"] = fmt::format("\"hivetest-{}-{}\"", tag, w.port);
+  values["max_tokens"] = std::to_string(max_tokens);
+  return values;
+}
+
 asio::awaitable<StreamRun> run_stream(const Endpoint& w, const profile::Placeholders& values,
                                       const profile::StreamCheck& stream, std::size_t close_after) {
   StreamRun run;
@@ -153,6 +162,11 @@ asio::awaitable<StreamRun> run_stream(const Endpoint& w, const profile::Placehol
     run.check.got = std::move(got);
     run.check.hint = std::move(hint);
     return run;
+  };
+  // A failure on the bytes that came: they are not what the grammar allows.
+  auto garbled = [&run, &fail](std::string message, std::string expected, std::string got, std::string hint = {}) {
+    run.garbled = true;
+    return fail(std::move(message), std::move(expected), std::move(got), std::move(hint));
   };
   const auto& cfg = w.config;
   const std::string expected = expected_of(stream);
@@ -168,28 +182,28 @@ asio::awaitable<StreamRun> run_stream(const Endpoint& w, const profile::Placehol
   if (r && !is_event_stream(*r.response)) {
     // A job answer: where to stream from.
     if (stream.answer == profile::StreamCheck::Answer::stream || r.response->status != 200)
-      co_return fail(fmt::format("{} did not answer with an event stream", stream_from),
-                     stream.answer == profile::StreamCheck::Answer::stream ? "200 text/event-stream"
-                                                                          : "200 with an event stream or a job",
-                     status_and_body(*r.response));
+      co_return garbled(fmt::format("{} did not answer with an event stream", stream_from),
+                        stream.answer == profile::StreamCheck::Answer::stream ? "200 text/event-stream"
+                                                                             : "200 with an event stream or a job",
+                        status_and_body(*r.response));
     simdjson::dom::parser parser;
     std::string error;
     auto root = parse_json(parser, r.response->body, error);
     std::string sse_url = root ? profile::text_at(*root, stream.sse_url_field) : "";
     if (sse_url.empty() || sse_url[0] != '/')
-      co_return fail(fmt::format("{} answered neither a stream nor a job's {}", stream_from, stream.sse_url_field),
-                     fmt::format("an event stream, or 200 {{\"{}\":\"/…\"}}", stream.sse_url_field),
-                     status_and_body(*r.response));
+      co_return garbled(fmt::format("{} answered neither a stream nor a job's {}", stream_from, stream.sse_url_field),
+                        fmt::format("an event stream, or 200 {{\"{}\":\"/…\"}}", stream.sse_url_field),
+                        status_and_body(*r.response));
     stream_from = fmt::format("GET {}", excerpt(sse_url, 100));
     tally.started_at = Clock::now();
     auto get = worker_request(cfg, "GET", sse_url);
     r = co_await http::fetch(w.ex, w.host, w.port, get, deadline, reader.handler());
     if (r) run.status = r.response->status;
     if (r && !is_event_stream(*r.response))
-      co_return fail(fmt::format("{} is not an event stream", stream_from), expected, status_and_body(*r.response));
+      co_return garbled(fmt::format("{} is not an event stream", stream_from), expected, status_and_body(*r.response));
   } else if (r && stream.answer == profile::StreamCheck::Answer::job) {
-    co_return fail(fmt::format("{} streamed at once instead of answering with a job", stream_from),
-                   fmt::format("200 {{\"{}\":\"/…\"}}", stream.sse_url_field), "an event stream");
+    co_return garbled(fmt::format("{} streamed at once instead of answering with a job", stream_from),
+                      fmt::format("200 {{\"{}\":\"/…\"}}", stream.sse_url_field), "an event stream");
   }
   c.duration = std::chrono::duration_cast<milliseconds>(Clock::now() - tally.started_at);
   tally.figures();
@@ -197,19 +211,19 @@ asio::awaitable<StreamRun> run_stream(const Endpoint& w, const profile::Placehol
   if (run.closed_early) co_return run;  // what came is all that was asked for
   run.accounting = tally.accounting_verdict(std::stoi(values.at("max_tokens")));
   if (reader.over_limit())
-    co_return fail(fmt::format("the stream from {} went over a limit after {} events: {}", stream_from, reader.events,
-                               reader.limit_error()),
-                   expected, fmt::format("{} bytes, {} tokens, then: {}", reader.bytes, stats.tokens, reader.limit_error()),
-                   "a worker's events must stay within 1 MiB a line and 4 MiB an event");
+    co_return garbled(fmt::format("the stream from {} went over a limit after {} events: {}", stream_from, reader.events,
+                                  reader.limit_error()),
+                      expected, fmt::format("{} bytes, {} tokens, then: {}", reader.bytes, stats.tokens, reader.limit_error()),
+                      "a worker's events must stay within 1 MiB a line and 4 MiB an event");
   if (reader.is_not_sse())
-    co_return fail(fmt::format("the stream from {} is not server-sent events: {} bytes without one event", stream_from,
-                               reader.bytes),
-                   expected, excerpt(reader.head));
+    co_return garbled(fmt::format("the stream from {} is not server-sent events: {} bytes without one event", stream_from,
+                                  reader.bytes),
+                      expected, excerpt(reader.head));
   if (!tally.error_event.empty())
     co_return fail(fmt::format("the stream from {} sent an error event", stream_from), expected,
                    fmt::format("error {}", tally.error_event));
   if (!reader.not_json.empty())
-    co_return fail(fmt::format("the stream from {} sent an event that is not JSON", stream_from), expected, reader.not_json);
+    co_return garbled(fmt::format("the stream from {} sent an event that is not JSON", stream_from), expected, reader.not_json);
   bool finished = reader.done || (stream.events.done.empty() && tally.ended);
   if (!r && !finished && r.timed_out)
     co_return fail(fmt::format("the stream from {} did not finish within {}", stream_from, in_seconds(cfg.inference_timeout)),
@@ -222,11 +236,11 @@ asio::awaitable<StreamRun> run_stream(const Endpoint& w, const profile::Placehol
     co_return fail(fmt::format("the stream from {} did not finish: {}", stream_from, r.error), expected,
                    fmt::format("{} after {} tokens", r.error, stats.tokens));
   if (!finished)
-    co_return fail(fmt::format("the stream from {} ended without data: {}", stream_from,
-                               stream.events.done.empty() ? "an end event" : stream.events.done),
-                   expected, fmt::format("{} tokens, {}", stats.tokens, tally.ended ? "an end event" : "no end event"));
+    co_return garbled(fmt::format("the stream from {} ended without data: {}", stream_from,
+                                  stream.events.done.empty() ? "an end event" : stream.events.done),
+                      expected, fmt::format("{} tokens, {}", stats.tokens, tally.ended ? "an end event" : "no end event"));
   if (auto broken = tally.verdict(); !broken.empty())
-    co_return fail(fmt::format("the stream from {} broke the {} grammar", stream_from, w.profile().name), expected, broken);
+    co_return garbled(fmt::format("the stream from {} broke the {} grammar", stream_from, w.profile().name), expected, broken);
   std::string name = stream.name;
   if (!name.empty() && name[0] >= 'a' && name[0] <= 'z') name[0] = static_cast<char>(name[0] - 'a' + 'A');
   c.message = fmt::format("{} streamed {} tokens (first after {:.1f} ms{}): \"{}\"", name, stats.tokens,

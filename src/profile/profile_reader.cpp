@@ -283,6 +283,7 @@ ReadinessProbe readiness_probe(const Node& n, const std::string& field) {
       {"path", into(r.path, path_string)},
       {"ready", into(r.ready, answer_rule)},
       {"loading", into(r.loading, statuses)},
+      {"loading_answer", into(r.loading_answer, answer_rule)},
       {"broken", into(r.broken, statuses)},
   });
   return r;

@@ -468,4 +468,58 @@ case_sse_cut() {
   expect_fast 30
 }
 
+# The dialects that listen before the model is loaded, and so can be asked while it loads
+# (rbee loads first: nothing answers then).
+LOADING_DIALECTS="rbee-v1 rbee-v2 llama-server openai"
+# Long enough that the inference sent at the first loading answer comes while still loading.
+LOAD_MS=3000
+
+# A reference worker in dialect $1 with the options after it; the openai profile appends no
+# arguments, so the command carries its placeholders.
+dialect_worker() {
+  local dialect=$1
+  shift
+  rw --dialect "$dialect" "$@"
+  if [[ $dialect == openai ]]; then printf '%s' "--model {model} --model-ref {model_ref} --port {port}"; fi
+}
+
+# While loading, inference gets 200 and a progress page: the readiness poll sees the worker
+# loading, sends one inference, and ready-means-ready fails on its answer once the worker is
+# ready; nothing else fails, and the page's escape byte is not printed raw.
+case_garbage_while_loading() {
+  local dialect failed
+  for dialect in $LOADING_DIALECTS; do
+    run_timed --profile "$dialect" --worker "$(dialect_worker "$dialect" --fault garbage-while-loading --load-ms $LOAD_MS)" \
+      --timeout 60 --log-lines 200
+    expect_rc 1
+    expect_failed_check "Ready means ready"
+    failed=$(grep -c "test FAILED (" "$WORK/out")
+    [[ $failed == 1 ]] || fail "$dialect: $failed checks failed, expected only ready-means-ready"
+    expect_out "The worker answered an inference with garbage while loading: "
+    expect_out "Loading model... 37%"
+    ! grep -q $'\x1b' "$WORK/out" || fail "$dialect: the worker's escape byte reached the output raw"
+    expect_worker_log "fault garbage-while-loading: answering POST "
+    expect_worker_log "model loaded: ready for inference"
+    expect_fast 60
+    expect_nothing_left
+  done
+}
+
+# The counterpart: the worker without the fault refuses inference with 503 while loading,
+# and passes in every dialect; rbee, loading before it listens, is never asked while loading.
+case_loading_refusals_pass_in_every_dialect() {
+  local dialect
+  for dialect in $LOADING_DIALECTS rbee; do
+    run_timed --profile "$dialect" --worker "$(dialect_worker "$dialect" --load-ms $LOAD_MS)" --timeout 60 --max-tokens 5
+    expect_rc 0
+    expect_out "ALL TESTS PASSED"
+    if [[ $dialect == rbee ]]; then
+      ! grep -qF "sent while loading" "$WORK/out" || fail "rbee was sent an inference while it loaded, before it listened"
+    else
+      expect_out "; one sent while loading: refused it with 503"
+    fi
+    expect_nothing_left
+  done
+}
+
 run_case "$@"

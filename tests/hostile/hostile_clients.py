@@ -267,6 +267,47 @@ def case_body_over_limit(run):
     between_beats(run, [declared_too_big, declared_too_big_with_continue, chunked_growing_too_big])
 
 
+def served_meanwhile(run, since, start_beat, during):
+    """The worker's heartbeats were answered during a slow client's stay, another client is
+    served after it, and the phase lasts its beats."""
+    served = run.worker_beats(since=since)
+    check(len(served) >= 2, f"only {len(served)} worker heartbeats answered {during}")
+    expect_hive_serves(run.hive_port)
+    while run.last_beat() < start_beat + BEATS_PER_PHASE:
+        run.wait_beat_after(run.last_beat())
+
+
+# The head deadline the README documents for a run that leaves --hive-head-timeout alone.
+DEFAULT_HEAD_TIMEOUT = 10.0
+# How long a client that never finishes its head waits to be disconnected: well past the
+# default, so that a hive that never closes it fails here instead of hanging.
+PARTIAL_HEAD_PATIENCE = 60.0
+
+
+def case_partial_head_default_timeout(run):
+    """Part of a request head, then nothing: with the run's default settings the hive closes
+    the connection at its default head deadline, not before it, and keeps serving."""
+    start_beat = run.last_beat()
+    s = connect(run.hive_port)
+    first = time.monotonic()
+    s.sendall(b"POST /v1/heartbeat HTTP/1.1\r\nHost: hive\r\nX-Partial: the head stops here")
+    readable, _, _ = select.select([s], [], [], PARTIAL_HEAD_PATIENCE)
+    closed_at = time.monotonic()
+    check(readable, f"the hive kept a client with half a request head for {PARTIAL_HEAD_PATIENCE:.0f} s")
+    s.settimeout(PARTIAL_HEAD_PATIENCE)
+    check(read_to_close(s) == b"", "the hive answered a request whose head never finished")
+    s.close()
+    held = closed_at - first
+    check(held >= DEFAULT_HEAD_TIMEOUT,
+          f"closed {held:.2f} s after the partial head, before the default head deadline of {DEFAULT_HEAD_TIMEOUT:.0f} s")
+    served_meanwhile(run, first, start_beat, "while the partial head was held")
+
+    def named_the_head_deadline(output):
+        want = re.compile(rf"request head not complete within {DEFAULT_HEAD_TIMEOUT:.0f} ?s\b")
+        check(want.search(output), f"the hive log does not say why it closed the connection: no '{want.pattern}'")
+    return named_the_head_deadline
+
+
 def case_one_byte_a_second(run):
     head_timeout = 3.0  # the run's --hive-head-timeout
     start_beat = run.last_beat()
@@ -291,11 +332,7 @@ def case_one_byte_a_second(run):
     held = closed_at - first
     check(head_timeout - 0.5 <= held <= head_timeout + 2.0,
           f"closed {held:.1f} s after the first byte, expected about {head_timeout} s (the head deadline)")
-    served = run.worker_beats(since=first)
-    check(len(served) >= 2, f"only {len(served)} worker heartbeats answered while the slow client held on")
-    expect_hive_serves(run.hive_port)
-    while run.last_beat() < start_beat + BEATS_PER_PHASE:
-        run.wait_beat_after(run.last_beat())
+    served_meanwhile(run, first, start_beat, "while the slow client held on")
 
 
 def case_thousand_idle_connections(run):
@@ -412,6 +449,8 @@ CASES = {
     "header_block_over_limit": ([], case_header_block_over_limit),
     "body_over_limit": ([], case_body_over_limit),
     "one_byte_a_second": (["--hive-head-timeout", "3"], case_one_byte_a_second),
+    # No --hive-head-timeout: the default the product applies.
+    "partial_head_default_timeout": ([], case_partial_head_default_timeout),
     # A head deadline longer than the case, so that only eviction closes the idle ones.
     "thousand_idle_connections": (["--hive-head-timeout", "120"], case_thousand_idle_connections),
     "hundred_pipelined_requests": (["--hive-log-lines", "1000"], case_hundred_pipelined_requests),

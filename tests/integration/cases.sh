@@ -384,6 +384,36 @@ case_options_reach_the_worker() {
   [[ $shown == 5 ]] || fail "$shown worker log lines shown, expected 5 (--log-lines 5)"
 }
 
+# --temperature reaches the worker in every inference request, and a matrix entry's
+# "temperature" in that entry's requests (the other entries keep the command line's).
+case_temperature_reaches_the_worker() {
+  run --temperature 0.35 --log-lines 200 --max-tokens 3
+  expect_rc 0
+  local asked
+  asked=$(sed -n '/Worker logs (last/,/Test Summary/p' "$WORK/out" | grep "tokens at temperature ")
+  [[ -n $asked ]] || fail "the worker logged no inference request"
+  ! grep -vE "tokens at temperature 0[.]35(,|$)" <<<"$asked" || fail "an inference request without temperature 0.35 (above)"
+  cat >"$WORK/matrix.json" <<JSON
+[
+  {"name": "warm", "worker": "$(rw)", "max_tokens": 3, "temperature": 1.25},
+  {"name": "plain", "worker": "$(rw)", "max_tokens": 3}
+]
+JSON
+  "$HIVETEST" --no-color --port auto --hive-port auto --model "$MODEL" --model-ref "$MARK" --matrix "$WORK/matrix.json" \
+    --temperature 0.35 --log-lines 200 --format json >"$WORK/report" 2>"$WORK/out"; rc=$?
+  expect_rc 0
+  python3 - "$WORK/report" <<'PY' || fail "the matrix entries' requests had other temperatures (above)"
+import json, re, sys
+want = {"warm": "1.25", "plain": "0.35"}
+workers = json.load(open(sys.argv[1]))["workers"]
+assert sorted(w["label"] for w in workers) == sorted(want), [w["label"] for w in workers]
+for w in workers:
+    got = {m.group(1) for line in w["log"]["lines"] if (m := re.search(r"tokens at temperature ([0-9.e+-]+)", line["text"]))}
+    print(w["label"], "asked at temperature", sorted(got))
+    assert got == {want[w["label"]]}, (w["label"], got)
+PY
+}
+
 # --port N --workers M counts up from N and skips a port in use.
 case_workers_count_up_from_the_port_skipping_ports_in_use() {
   hold_port

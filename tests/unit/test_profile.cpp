@@ -59,6 +59,29 @@ TEST_CASE("the built-in profiles are the five kinds, in the order they are guess
   CHECK(find_profile("no-such") == nullptr);
 }
 
+TEST_CASE("a readiness probe's loading answer: statuses, and an answer with fields") {
+  std::string error;
+  auto p = parse_profile(
+      R"({"name": "mine", "arguments": [],
+"readiness": [{"path": "/ready", "ready": {"status": 200, "fields": {"ready": true}}, "loading": [503],
+               "loading_answer": {"status": 200, "fields": {"state": "loading"}}}],
+"streams": [{"name": "s", "path": "/gen", "body": {"prompt": "{prompt}"},
+             "events": {"token": {"when": {"t": {"present": true}}, "text": "t"}}}]})",
+      "p.json", error);
+  REQUIRE_MESSAGE(p.has_value(), error);
+  const auto& probe = p->readiness.front();
+  CHECK(probe.loading == std::vector<int>{503});
+  REQUIRE(probe.loading_answer.has_value());
+  CHECK(probe.loading_answer->status == 200);
+  REQUIRE(probe.loading_answer->fields.size() == 1);
+  CHECK(probe.loading_answer->fields.front().path == "state");
+  auto plain = parse_profile(minimal(), "p.json", error);
+  REQUIRE_MESSAGE(plain.has_value(), error);
+  CHECK_FALSE(plain->readiness.front().loading_answer.has_value());
+  CHECK(find_profile("rbee-v2")->readiness.back().loading_answer.has_value());
+  CHECK_FALSE(find_profile("llama-server")->readiness.front().loading_answer.has_value());
+}
+
 TEST_CASE("each file of docs/profiles reads as its built-in") {
   for (const auto& builtin : builtin_profiles()) {
     std::string path = std::string(HIVETEST_SOURCE_DIR) + "/docs/profiles/" + builtin.name + ".json";

@@ -117,7 +117,7 @@ asio::awaitable<void> stream_lost(Worker& w, std::string job_id, Generation& gen
 
 asio::awaitable<void> run_stream(Worker& w, InferenceRequest job, std::shared_ptr<AnswerFormat> format,
                                  BodyWriter& out) {
-  w.log("job {}: generating up to {} tokens", job.job_id, job.max_tokens);
+  w.log("job {}: generating up to {} tokens at temperature {}", job.job_id, job.max_tokens, job.temperature);
   Slot::Place place(w.slot);
   if (!co_await w.slot.wait_turn(place, job.job_id, w.shutdown)) co_return;
   if (w.opts.faults.has(Fault::sse_garbage)) {
@@ -183,7 +183,8 @@ Response stream_answer(Worker& w, InferenceRequest job, std::shared_ptr<AnswerFo
 }
 
 asio::awaitable<Response> whole_answer(Worker& w, InferenceRequest job, std::shared_ptr<AnswerFormat> format) {
-  w.log("job {}: generating up to {} tokens, answered whole", job.job_id, job.max_tokens);
+  w.log("job {}: generating up to {} tokens at temperature {}, answered whole", job.job_id, job.max_tokens,
+        job.temperature);
   Slot::Place place(w.slot);
   if (!co_await w.slot.wait_turn(place, job.job_id, w.shutdown)) co_return shutting_down();
   Generation gen(w, job);

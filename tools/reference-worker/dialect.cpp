@@ -39,6 +39,8 @@ bool fault_applies(Fault f, Dialect d) {
       return is_rbee(d);
     case Fault::miscount:
       return d != Dialect::rbee;  // its streams carry no count
+    case Fault::garbage_while_loading:
+      return !loads_before_listening(d);  // no one can ask while it loads
     case Fault::job_without_url:
       return d == Dialect::rbee || d == Dialect::rbee_v2;
     default:

@@ -16,6 +16,7 @@ constexpr std::array<std::string_view, static_cast<std::size_t>(Fault::count_)> 
     "miscount",          "server-error-on-bad-request", "ready-too-early", "irregular-heartbeat",
     "unhealthy-after-ready", "unready-after-ready", "progress-not-sse", "progress-no-ready",
     "accept-invalid",    "inference-503",   "job-without-url", "sse-not-json", "sse-cut",
+    "garbage-while-loading",
 };
 static_assert(!names.back().empty(), "every fault has a name");
 

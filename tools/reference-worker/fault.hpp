@@ -48,6 +48,7 @@ enum class Fault {
   job_without_url,        // the job answer has no sse_url
   sse_not_json,           // an event that is not JSON after 3 tokens, then the stream goes on
   sse_cut,                // the connection closed after 3 tokens, without the end of the chunked body
+  garbage_while_loading,  // while loading (--load-ms), inference gets 200 and bytes that are no stream
   count_
 };
 

@@ -82,6 +82,9 @@ std::optional<int> settle(const CLI::App& app, const std::string& inference_api,
       return usage_error(fmt::format("fault {} does not apply to --dialect {}", name, dialect));
   }
 
+  if (out.faults.has(Fault::garbage_while_loading) && out.load_ms <= 0)
+    return usage_error("fault garbage-while-loading needs --load-ms above 0: a time while the model loads");
+
   if (out.dialect == Dialect::rbee) {
     if (!app.count("--heartbeat-shape")) out.heartbeat_shape = HeartbeatShape::nested;
     if (!app.count("--heartbeat-path")) out.heartbeat_path = "/v1/worker-heartbeat";

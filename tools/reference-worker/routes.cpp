@@ -41,7 +41,8 @@ asio::awaitable<Response> handle(Worker& w, std::shared_ptr<const DialectRoutes>
     std::_Exit(fault_exit_status);
   }
   Response resp;
-  std::optional<Response> refused = routes->gate(req);
+  std::optional<Response> refused = garbage_while_loading(w, req);
+  if (!refused) refused = routes->gate(req);
   if (!refused) refused = refuse_inference(w, *routes, req);
   if (refused) {
     resp = std::move(*refused);

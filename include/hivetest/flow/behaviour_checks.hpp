@@ -10,6 +10,7 @@
 #include <asio/awaitable.hpp>
 
 #include "hivetest/flow/endpoint_checks.hpp"
+#include "hivetest/flow/loading_probe.hpp"
 #include "hivetest/flow/result.hpp"
 #include "hivetest/flow/stream_check.hpp"
 #include "hivetest/hive/mock_hive.hpp"
@@ -17,8 +18,10 @@
 
 namespace hivetest::flow {
 
-// The first inference right after "ready" (the profile's first stream, one token) must succeed.
-asio::awaitable<CheckResult> check_ready_means_ready(const Endpoint& w);
+// The first inference right after "ready" (the profile's first stream, one token) must
+// succeed, and the one sent while the worker said it was loading (if any) must not have
+// been answered with garbage.
+asio::awaitable<CheckResult> check_ready_means_ready(const Endpoint& w, LoadingProbe* while_loading);
 
 // Over every stream that ran: indices from 0, the final count equal to the tokens, never
 // over max_tokens, a stop reason the dialect defines.

@@ -30,6 +30,7 @@ struct Readiness {
   enum class State { ready, waiting, broken } state = State::waiting;
   std::string why;  // what the last answer said, when not ready
   int status = 0;   // the last answer's status, 0 when none came
+  bool loading = false;  // the last answer is one the profile names as loading
 };
 asio::awaitable<Readiness> poll_ready(const Endpoint& w, std::chrono::steady_clock::time_point deadline);
 

@@ -10,6 +10,7 @@
 #include <asio/any_io_executor.hpp>
 
 #include "hivetest/flow/endpoint_checks.hpp"
+#include "hivetest/flow/loading_probe.hpp"
 #include "hivetest/flow/port_picker.hpp"
 #include "hivetest/flow/isolation.hpp"
 #include "hivetest/flow/result.hpp"
@@ -46,6 +47,7 @@ struct Session {
   Step current_step = Step::model;
   std::string last_ready_answer;  // what the worker last said while not ready, for signs of life
   std::optional<std::pair<long long, long long>> loaded;  // from the loading progress stream, while waiting
+  LoadingProbe loading_probe;  // the inference sent while the worker said it was loading
 
   Session(asio::any_io_executor e, const Config& c, Observer& o, std::size_t i)
       : ex(e), cfg(c), observer(o), index(i), worker_spoke(e) {}

@@ -18,7 +18,13 @@ struct StreamRun {
   InferenceStats stats;
   int status = 0;           // the answer's status (the job's stream's, for a job), 0 when none came
   bool closed_early = false;  // hivetest closed it after the tokens it asked for
+  // The answer came but its bytes broke the stream's grammar (whatever its status), as
+  // opposed to an error event, a timeout or a connection cut before the end.
+  bool garbled = false;
 };
+
+// The placeholder values of a stream of its own: another prompt, job id and max_tokens.
+profile::Placeholders own_values(const Endpoint& w, const std::string& tag, std::size_t max_tokens);
 
 // Sends the stream's request with these placeholder values (w.json_values, or a changed
 // copy: another prompt, max_tokens or job id). With `close_after` > 0 the connection is

@@ -26,12 +26,14 @@ struct AnswerRule {
 };
 
 // One endpoint polled for readiness: an answer matching `ready` is ready; a status in
-// `loading` is a worker still loading; a status in `broken` fails at once (the endpoint
-// is not there: another kind of worker); anything else is asked again.
+// `loading`, or an answer matching `loading_answer`, is a worker still loading; a status in
+// `broken` fails at once (the endpoint is not there: another kind of worker); anything else
+// is asked again.
 struct ReadinessProbe {
   std::string path;
   AnswerRule ready;
   std::vector<int> loading;
+  std::optional<AnswerRule> loading_answer;  // a loading answer that is not an error status ({"state":"loading"})
   std::vector<int> broken;
 };
 
