@@ -1,25 +1,34 @@
 // Applying a profile's field rules to JSON, and the words that describe them in messages.
 #include "hivetest/profile/json_rules.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 #include <fmt/format.h>
 
 namespace hivetest::profile {
 
-std::optional<simdjson::dom::element> at_path(simdjson::dom::element root, std::string_view path) {
+JsonPath::JsonPath(std::string text) : text_(std::move(text)) {
+  std::string_view rest = text_;
+  while (!rest.empty()) {
+    auto dot = rest.find('.');
+    std::string_view part = rest.substr(0, dot);
+    rest = dot == std::string_view::npos ? std::string_view{} : rest.substr(dot + 1);
+    Step step{std::string(part), std::nullopt};
+    std::size_t index = 0;
+    auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), index);
+    if (ec == std::errc{} && end == part.data() + part.size()) step.index = index;
+    steps_.push_back(std::move(step));
+  }
+}
+
+std::optional<simdjson::dom::element> at_path(simdjson::dom::element root, const JsonPath& path) {
   simdjson::dom::element at = root;
-  while (!path.empty()) {
-    auto dot = path.find('.');
-    std::string_view part = path.substr(0, dot);
-    path = dot == std::string_view::npos ? std::string_view{} : path.substr(dot + 1);
+  for (const auto& step : path.steps()) {
     if (at.is_array()) {
-      std::size_t index = 0;
-      auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), index);
-      if (ec != std::errc{} || end != part.data() + part.size()) return std::nullopt;
-      if (at.at(index).get(at)) return std::nullopt;
+      if (!step.index || at.at(*step.index).get(at)) return std::nullopt;
     } else if (at.is_object()) {
-      if (at.get_object().value_unsafe().at_key(part).get(at)) return std::nullopt;
+      if (at.get_object().value_unsafe().at_key(step.key).get(at)) return std::nullopt;
     } else {
       return std::nullopt;
     }
@@ -27,12 +36,18 @@ std::optional<simdjson::dom::element> at_path(simdjson::dom::element root, std::
   return at;
 }
 
-std::string text_at(simdjson::dom::element root, std::string_view path) {
+std::string_view text_at(simdjson::dom::element root, const JsonPath& path, std::string& scratch) {
   auto v = at_path(root, path);
   if (!v) return {};
   std::string_view s;
-  if (!v->get_string().get(s)) return std::string(s);
-  return simdjson::minify(*v);
+  if (!v->get_string().get(s)) return s;
+  scratch = simdjson::minify(*v);
+  return scratch;
+}
+
+std::string text_at(simdjson::dom::element root, const JsonPath& path) {
+  std::string scratch;
+  return std::string(text_at(root, path, scratch));
 }
 
 bool matches(simdjson::dom::element root, const FieldRule& rule) {
@@ -53,10 +68,11 @@ bool matches(simdjson::dom::element root, const FieldRule& rule) {
     case FieldRule::Kind::equals:
     case FieldRule::Kind::one_of: {
       if (!v) return false;
+      std::string_view s;
+      if (!v->get_string().get(s))  // the common case, compared as it is: no text made per event
+        return std::find(rule.strings.begin(), rule.strings.end(), s) != rule.strings.end();
       std::string text = simdjson::minify(*v);
-      for (const auto& allowed : rule.values)
-        if (text == allowed) return true;
-      return false;
+      return std::find(rule.values.begin(), rule.values.end(), text) != rule.values.end();
     }
   }
   return false;
@@ -82,13 +98,13 @@ std::string describe_status(int rule) {
 
 std::string FieldRule::describe() const {
   switch (kind) {
-    case Kind::present: return fmt::format("\"{}\" present", path);
-    case Kind::is_string: return fmt::format("\"{}\" a string", path);
-    case Kind::non_empty: return fmt::format("\"{}\" not empty", path);
-    case Kind::equals: return fmt::format("\"{}\":{}", path, values.empty() ? "" : values.front());
-    case Kind::one_of: return fmt::format("\"{}\" one of {}", path, fmt::join(values, ", "));
+    case Kind::present: return fmt::format("\"{}\" present", path.text());
+    case Kind::is_string: return fmt::format("\"{}\" a string", path.text());
+    case Kind::non_empty: return fmt::format("\"{}\" not empty", path.text());
+    case Kind::equals: return fmt::format("\"{}\":{}", path.text(), values.empty() ? "" : values.front());
+    case Kind::one_of: return fmt::format("\"{}\" one of {}", path.text(), fmt::join(values, ", "));
   }
-  return path;
+  return path.text();
 }
 
 std::string AnswerRule::describe() const {

@@ -60,6 +60,11 @@ std::vector<std::string> strings(const Node& n, const std::string& field) {
   return out;
 }
 
+std::vector<JsonPath> json_paths(const Node& n, const std::string& field) {
+  auto texts = strings(n, field);
+  return {texts.begin(), texts.end()};
+}
+
 // A status: a number, "4xx" for a class, or "any".
 int status(const Node& n, const std::string& field) {
   if (n.type == Type::string) {
@@ -125,6 +130,12 @@ void require(const Node& n, const std::string& field, std::initializer_list<cons
     if (!n.member(k)) bad(n, field.empty() ? k : field + "." + k, "missing");
 }
 
+// A value the rule allows: a string is kept as it is too, to be compared without JSON text.
+void allow(FieldRule& r, const Node& value) {
+  r.values.push_back(value.type == Type::string ? fmt::format("\"{}\"", value.text) : value.text);
+  if (value.type == Type::string) r.strings.push_back(value.text);
+}
+
 // {"path": value} where value is a JSON scalar (equals) or {"one_of"|"non_empty"|"present"|"is_string": …}.
 std::vector<FieldRule> field_rules(const Node& n, const std::string& field) {
   expect_type(n, Type::object, field, "an object of field rules");
@@ -140,7 +151,7 @@ std::vector<FieldRule> field_rules(const Node& n, const std::string& field) {
         expect_type(arg, Type::array, name + ".one_of", "a list");
         r.kind = FieldRule::Kind::one_of;
         for (const auto& item : arg.items)
-          r.values.push_back(item.type == Type::string ? fmt::format("\"{}\"", item.text) : item.text);
+          allow(r, item);
       } else if (kind == "non_empty" || kind == "present" || kind == "is_string") {
         if (!boolean(arg, name + "." + kind)) bad(arg, name + "." + kind, "only true makes sense here");
         r.kind = kind == "non_empty" ? FieldRule::Kind::non_empty
@@ -153,7 +164,7 @@ std::vector<FieldRule> field_rules(const Node& n, const std::string& field) {
       bad(value, name, "expected a value, or a rule object");
     } else {
       r.kind = FieldRule::Kind::equals;
-      r.values.push_back(value.type == Type::string ? fmt::format("\"{}\"", value.text) : value.text);
+      allow(r, value);
     }
     rules.push_back(std::move(r));
   }
@@ -209,11 +220,11 @@ EventGrammar grammar(const Node& n, const std::string& field) {
       {"error", [&](const Node& v, const std::string& f) {
          require(v, f, {"when"});
          members(v, f, {{"when", into(g.error, field_rules)},
-                        {"text", into(g.error_text, strings)}});
+                        {"text", into(g.error_text, json_paths)}});
        }},
       {"count", into(g.count, string)},
       {"count_required", into(g.count_required, boolean)},
-      {"same", into(g.same, strings)},
+      {"same", into(g.same, json_paths)},
       {"done", into(g.done, string)},
   });
   if (g.count_required && g.count.empty()) bad(n, field + ".count", "missing (count_required is true)");

@@ -12,10 +12,13 @@
 
 namespace hivetest::profile {
 
-// The value at a dotted path ("choices.0.delta.content"), or nullopt.
-std::optional<simdjson::dom::element> at_path(simdjson::dom::element root, std::string_view path);
+// The value at a path, or nullopt.
+std::optional<simdjson::dom::element> at_path(simdjson::dom::element root, const JsonPath& path);
 // The value at a path as text: a string as it is, anything else as JSON; "" when absent.
-std::string text_at(simdjson::dom::element root, std::string_view path);
+std::string text_at(simdjson::dom::element root, const JsonPath& path);
+// The same without a copy: a view of the string in the document, or of `scratch` holding
+// any other value as JSON. Valid while both live.
+std::string_view text_at(simdjson::dom::element root, const JsonPath& path, std::string& scratch);
 
 bool matches(simdjson::dom::element root, const FieldRule& rule);
 bool matches_all(simdjson::dom::element root, const std::vector<FieldRule>& rules);

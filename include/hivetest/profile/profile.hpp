@@ -9,12 +9,34 @@
 
 namespace hivetest::profile {
 
-// A test on one value of a JSON answer, found by a dotted path ("choices.0.delta.content").
+// A dotted path into JSON ("choices.0.delta.content"), split into its steps once, when the
+// profile is read: a stream's every event is looked up by the same few paths.
+class JsonPath {
+ public:
+  struct Step {
+    std::string key;
+    std::optional<std::size_t> index;  // the key read as an array index, when it is a number
+  };
+  JsonPath() = default;
+  JsonPath(std::string text);  // NOLINT(google-explicit-constructor): profiles write paths as text
+  JsonPath(const char* text) : JsonPath(std::string(text)) {}
+  const std::string& text() const { return text_; }
+  const std::vector<Step>& steps() const { return steps_; }
+  bool empty() const { return text_.empty(); }
+  bool operator==(const JsonPath& other) const { return text_ == other.text_; }
+
+ private:
+  std::string text_;
+  std::vector<Step> steps_;
+};
+
+// A test on one value of a JSON answer, found by its path.
 struct FieldRule {
   enum class Kind { equals, one_of, non_empty, present, is_string };
-  std::string path;
+  JsonPath path;
   Kind kind = Kind::present;
-  std::vector<std::string> values;  // one_of: the JSON texts allowed; equals: one JSON text
+  std::vector<std::string> values;   // one_of: the JSON texts allowed; equals: one JSON text
+  std::vector<std::string> strings;  // those of `values` that are strings, as the strings
   std::string describe() const;
 };
 
@@ -66,16 +88,16 @@ struct Heartbeats {
 struct EventGrammar {
   std::vector<FieldRule> start;        // empty: the grammar has no start event
   std::vector<FieldRule> token;
-  std::string token_text;              // path of a token's text
-  std::string token_index;             // path of a token's index, "" when none
+  JsonPath token_text;                 // path of a token's text
+  JsonPath token_index;                // path of a token's index, "" when none
   std::vector<FieldRule> end;          // empty: the grammar has no end event
-  std::string stop_reason;             // path in the end event
+  JsonPath stop_reason;                // path in the end event
   std::vector<std::string> stop_reasons;  // the ones the dialect defines; empty = any
   std::vector<FieldRule> error;
-  std::vector<std::string> error_text;  // paths joined for the message
-  std::string count;                   // path of the final token count, in whichever event has it
+  std::vector<JsonPath> error_text;    // paths joined for the message
+  JsonPath count;                      // path of the final token count, in whichever event has it
   bool count_required = false;
-  std::vector<std::string> same;       // paths that must keep one value across the stream
+  std::vector<JsonPath> same;          // paths that must keep one value across the stream
   std::string done = "[DONE]";         // the data that ends the stream; "" = it ends with the end event
 };
 
