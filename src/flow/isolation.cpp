@@ -160,8 +160,17 @@ asio::awaitable<Readiness> poll_until_ready(Session& s, Clock::time_point deadli
     if (Clock::now() < deadline || last.why.empty()) last = now;
     s.last_ready_answer = last.why;
     if (Clock::now() >= deadline) co_return last;
-    timer.expires_at(std::min(deadline, Clock::now() + interval));
-    co_await first_of(timer.async_wait(asio::use_awaitable), s.worker_spoke.wait());
+    auto asked = Clock::now();
+    timer.expires_at(std::min(deadline, asked + interval));
+    auto woke = co_await first_of(timer.async_wait(asio::use_awaitable), s.worker_spoke.wait());
+    if (woke.index() == 1) {
+      // A line may be the worker saying it listens: ask again now, but not sooner than a
+      // tenth of the interval after the last asking, so that a worker that logs nonstop
+      // while it loads is asked at most ten times as often as a quiet one.
+      timer.expires_at(std::min(deadline, asked + interval / 10));
+      std::error_code ignored;  // cancelled only when the wait for readiness itself ends
+      co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+    }
     interval = std::min(interval * 5 / 4, std::chrono::microseconds(50'000));
   }
 }

@@ -522,4 +522,28 @@ case_loading_refusals_pass_in_every_dialect() {
   done
 }
 
+# A worker that logs nonstop while it loads: each line may be the one saying it listens, so
+# a line wakes the readiness poll, but never sooner than a tenth of the poll's interval
+# after the last asking. At the interval's 50 ms cap that is one ask per 5 ms; twice that
+# many over the load is the most the worker may be asked. (Before the floor, each line
+# asked again at once: 3189 asks in a 2 s load on this machine, against 53 from a quiet
+# worker.) The worker counts the requests that came while it loaded, and says so in its last
+# line, on stderr; up to a pipe's worth (512 lines) of its stdout flood may be read after it.
+case_chatty_loading_worker_is_not_asked_nonstop() {
+  local load_ms=2000 fault asks=() count
+  for fault in log-flood ""; do
+    run_timed --profile llama-server --worker "$(rw --dialect llama-server ${fault:+--fault $fault} --load-ms $load_ms)" \
+      --timeout 60 --max-tokens 5 --log-lines 2000
+    expect_rc 0
+    expect_out "ALL TESTS PASSED"
+    count=$(number_from '.*stopped after answering [0-9]* requests, \([0-9]*\) of them while the model loaded.*')
+    [[ -n $count ]] || fail "the worker's count of requests while it loaded is not in its log"
+    asks+=("$count")
+  done
+  echo "asked while loading: ${asks[0]} times by a worker logging nonstop, ${asks[1]} times by a quiet one"
+  (( asks[1] > 0 )) || fail "the quiet worker was never asked while it loaded"
+  (( asks[0] <= 2 * load_ms / 5 )) || fail "asked ${asks[0]} times in a $load_ms ms load: the worker's lines set the pace of the readiness poll"
+  expect_nothing_left
+}
+
 run_case "$@"

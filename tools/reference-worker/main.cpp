@@ -171,6 +171,7 @@ int main(int argc, char** argv) {
   io.run();
   if (serving.flood)
     log("fault log-flood: {} bytes written to stdout and stderr", serving.flood->stop(std::chrono::seconds(1)));
-  log("stopped");
+  log("stopped after answering {} requests, {} of them while the model loaded", w.requests_answered,
+      w.requests_while_loading);
   return exit_code;
 }

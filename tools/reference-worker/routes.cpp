@@ -57,6 +57,7 @@ asio::awaitable<Response> handle(Worker& w, std::shared_ptr<const DialectRoutes>
   for (const auto& h : routes->headers) resp.headers.push_back(h);
   log_request(w.log, req, resp);
   ++w.requests_answered;
+  if (!w.loading.loaded()) ++w.requests_while_loading;
   co_return resp;
 }
 

@@ -47,6 +47,7 @@ struct Worker {
   bool listening = false;    // the port is open
   Listener listener;         // the server on the port
   uint64_t requests_answered = 0;  // crash-on-sigterm strikes only after one
+  uint64_t requests_while_loading = 0;  // said at the end: how often a client asked before the model was loaded
   uint64_t inference_requests = 0;  // ready-too-early refuses the first
   Slot slot;                 // ignore-disconnect: answers generate one at a time
   RunningStreams streams;    // cross-talk and cancel-kills-others reach from one stream into others
