@@ -39,7 +39,7 @@ asio::awaitable<std::optional<http::ClientResponse>> matching_answer(const Endpo
     co_return std::nullopt;
   }
   auto req = worker_request(w.config, "GET", check->path);
-  auto r = co_await http::fetch(w.ex, w.host, w.port, req, in(request_timeout));
+  auto r = co_await http::fetch(*w.connections, req, in(request_timeout));
   if (!r) {
     fail(c, fmt::format("GET {} failed: {}", check->path, r.error), check->expect.describe(), r.error);
     co_return std::nullopt;
@@ -70,7 +70,7 @@ asio::awaitable<Readiness> poll_ready(const Endpoint& w, Clock::time_point deadl
   Readiness result;
   for (const auto& probe : w.profile().readiness) {
     auto req = worker_request(w.config, "GET", probe.path);
-    auto r = co_await http::fetch(w.ex, w.host, w.port, req, deadline);
+    auto r = co_await http::fetch(*w.connections, req, deadline);
     if (!r) {
       result.why = r.error;
       co_return result;
@@ -126,7 +126,7 @@ asio::awaitable<CheckResult> check_loading_progress(const Endpoint& w) {
     return true;
   });
   auto req = worker_request(w.config, "GET", check->path);
-  auto r = co_await http::fetch(w.ex, w.host, w.port, req, in(w.config.inference_timeout), reader.handler());
+  auto r = co_await http::fetch(*w.connections, req, in(w.config.inference_timeout), reader.handler());
   auto expected = fmt::format("an event stream ending {{\"{}\":\"{}\"}} then {}", check->stage_field, check->final_stage,
                               check->done);
   if (reader.over_limit())
@@ -154,7 +154,7 @@ asio::awaitable<CheckResult> check_client_errors(const Endpoint& w) {
     auto req = worker_request(w.config, "POST", path, profile::expand_json(k.body, w.json_values));
     auto expected = fmt::format("{}{}", profile::describe_status(k.status == 0 ? 4 : k.status),
                                 k.json_error ? " with a JSON error body" : "");
-    auto r = co_await http::fetch(w.ex, w.host, w.port, req, in(request_timeout));
+    auto r = co_await http::fetch(*w.connections, req, in(request_timeout));
     if (!r)
       co_return fail(c, fmt::format("POST {} with {} got no answer: {}", path, k.what, r.error), expected, r.error);
     const auto& answer = *r.response;

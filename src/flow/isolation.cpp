@@ -339,6 +339,7 @@ asio::awaitable<void> clean_up(Session* session, bool interrupted_run) {
   if (!s.child) co_return;
   s.begin(Step::cleanup);
   bool had_exited = s.child->exited();
+  if (s.worker_connections) s.worker_connections->close_idle();  // clients gone, as before any stop
   auto stopping = Clock::now();
   auto status = co_await s.child->terminate(s.cfg.grace);
   auto took = since(stopping);

@@ -13,8 +13,12 @@
 namespace hivetest::flow {
 
 struct LoadingProbe::State {
-  explicit State(const Endpoint& endpoint) : w(endpoint), done(endpoint.ex), abandoned(endpoint.ex) {}
+  explicit State(const Endpoint& endpoint)
+      : w(endpoint), own(endpoint.ex, endpoint.host, endpoint.port, 0), done(endpoint.ex), abandoned(endpoint.ex) {
+    w.connections = &own;  // the probe may outlive the session, and with it the session's connections
+  }
   Endpoint w;
+  http::Connections own;
   LoadingAnswer answer;
   Event done;       // the answer is in
   Event abandoned;  // its owner went: no one waits for the answer

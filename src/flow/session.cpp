@@ -16,6 +16,12 @@
 
 namespace hivetest::flow {
 
+namespace {
+// Idle connections kept to a worker: its checks ask one thing at a time, so one serves a
+// sequence of requests, and many workers at once stay within a process's descriptors.
+constexpr std::size_t kept_connections = 1;
+}  // namespace
+
 const CheckResult* RunResult::first_failure() const {
   for (const auto& c : checks)
     if (c.outcome == Outcome::fail || c.outcome == Outcome::error) return &c;
@@ -60,8 +66,12 @@ std::chrono::milliseconds Session::step_elapsed() const {
   return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - step_started);
 }
 
-Endpoint Session::endpoint() const {
+Endpoint Session::endpoint() {
   Endpoint w{.ex = ex, .host = cfg.attach ? cfg.attach->host : "127.0.0.1", .port = result.worker_port, .config = cfg};
+  // A worker started again is on another port: connections to the one before are of no use.
+  if (!worker_connections || worker_connections->port() != w.port)
+    worker_connections = std::make_unique<http::Connections>(ex, w.host, w.port, kept_connections);
+  w.connections = worker_connections.get();
   auto json = [](const std::string& text) { return fmt::format("\"{}\"", http::json_escape(text)); };
   w.json_values = {
       {"prompt", json(cfg.prompt)},

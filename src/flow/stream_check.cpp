@@ -181,7 +181,7 @@ asio::awaitable<StreamRun> run_stream(const Endpoint& w, const profile::Placehol
   reader.json_events([&tally](simdjson::dom::element e) { return tally.on_event(e); });
 
   auto request = worker_request(cfg, stream.method, stream.path, profile::expand_json(stream.body, values));
-  auto r = co_await http::fetch(w.ex, w.host, w.port, request, deadline, reader.handler());
+  auto r = co_await http::fetch(*w.connections, request, deadline, reader.handler());
   std::string stream_from = fmt::format("{} {}", stream.method, stream.path);
   if (r) run.status = r.response->status;
   if (r && !is_event_stream(*r.response)) {
@@ -202,7 +202,7 @@ asio::awaitable<StreamRun> run_stream(const Endpoint& w, const profile::Placehol
     stream_from = fmt::format("GET {}", excerpt(sse_url, 100));
     tally.started_at = Clock::now();
     auto get = worker_request(cfg, "GET", sse_url);
-    r = co_await http::fetch(w.ex, w.host, w.port, get, deadline, reader.handler());
+    r = co_await http::fetch(*w.connections, get, deadline, reader.handler());
     if (r) run.status = r.response->status;
     if (r && !is_event_stream(*r.response))
       co_return garbled(fmt::format("{} is not an event stream", stream_from), expected, status_and_body(*r.response));

@@ -1,4 +1,4 @@
-// An async HTTP/1.1 client: one request per connection, the response whole or streamed.
+// An async HTTP/1.1 client: a request on a kept or a new connection, the response whole or streamed.
 #include "hivetest/http/client.hpp"
 
 #include <array>
@@ -20,7 +20,7 @@ using namespace asio::experimental::awaitable_operators;
 
 namespace {
 
-std::string serialize_request(const ClientRequest& req, const std::string& host, uint16_t port) {
+std::string serialize_request(const ClientRequest& req, const std::string& host, uint16_t port, bool keep_open) {
   std::string out = fmt::format("{} {} HTTP/1.1\r\nHost: {}:{}\r\n", req.method, req.target, host, port);
   bool has_type = false;
   for (const auto& h : req.headers) {
@@ -31,30 +31,39 @@ std::string serialize_request(const ClientRequest& req, const std::string& host,
     if (!has_type) out += "Content-Type: application/json\r\n";
     out += fmt::format("Content-Length: {}\r\n", req.body.size());
   }
-  out += "Connection: close\r\n\r\n";
+  if (!keep_open) out += "Connection: close\r\n";
+  out += "\r\n";
   out += req.body;
   return out;
 }
 
-asio::awaitable<FetchResult> exchange(asio::any_io_executor ex, const std::string& host, uint16_t port,
-                                      const ClientRequest& req, const StreamHandler& stream, Limits limits) {
-  FetchResult result;
+// A new connection to the server; "" when made, else why not.
+asio::awaitable<std::string> connect(tcp::socket& sock, const std::string& host, uint16_t port) {
   std::error_code ec;
-  tcp::socket sock(ex);
   auto addr = asio::ip::make_address(host, ec);
   if (!ec) {
     co_await sock.async_connect(tcp::endpoint(addr, port), asio::redirect_error(asio::use_awaitable, ec));
   } else {
-    tcp::resolver resolver(ex);
+    tcp::resolver resolver(sock.get_executor());
     auto endpoints = co_await resolver.async_resolve(host, std::to_string(port), asio::redirect_error(asio::use_awaitable, ec));
     if (!ec) co_await asio::async_connect(sock, endpoints, asio::redirect_error(asio::use_awaitable, ec));
   }
-  if (ec) {
-    result.error = fmt::format("cannot connect to {}:{}: {}", host, port, ec.message());
-    co_return result;
-  }
+  if (ec) co_return fmt::format("cannot connect to {}:{}: {}", host, port, ec.message());
   sock.set_option(tcp::no_delay(true), ec);
-  std::string wire = serialize_request(req, host, port);
+  co_return std::string();
+}
+
+// What one try on one connection left behind it.
+struct Aftermath {
+  bool answered = false;  // some byte of an answer came
+  bool reusable = false;  // the answer ended cleanly, and the server keeps the connection open
+};
+
+// The request written on `sock`, and its answer read.
+asio::awaitable<FetchResult> exchange_on(tcp::socket& sock, const std::string& wire, const ClientRequest& req,
+                                         const StreamHandler& stream, Limits limits, Aftermath& after) {
+  FetchResult result;
+  std::error_code ec;
   co_await asio::async_write(sock, asio::buffer(wire), asio::redirect_error(asio::use_awaitable, ec));
   if (ec) {
     result.error = fmt::format("sending {} {} failed: {}", req.method, req.target, ec.message());
@@ -68,6 +77,7 @@ asio::awaitable<FetchResult> exchange(asio::any_io_executor ex, const std::strin
   for (;;) {
     std::size_t n = 0;
     if (!eof) n = co_await sock.async_read_some(asio::buffer(buf), asio::redirect_error(asio::use_awaitable, ec));
+    after.answered = after.answered || n > 0;
     if (ec == asio::error::eof) eof = true;
     else if (ec) {
       result.error = fmt::format("reading the answer to {} {} failed: {}", req.method, req.target, ec.message());
@@ -90,6 +100,8 @@ asio::awaitable<FetchResult> exchange(asio::any_io_executor ex, const std::strin
           parser.next();
           continue;
         }
+        // Bytes after the answer were not asked for: the connection is not used again.
+        after.reusable = parser.keep_alive() && !eof && data.empty();
         resp.body = std::move(parser.body());
         result.response = std::move(resp);
         co_return result;
@@ -107,15 +119,39 @@ asio::awaitable<FetchResult> exchange(asio::any_io_executor ex, const std::strin
   }
 }
 
+asio::awaitable<FetchResult> exchange(Connections& to, const ClientRequest& req, const StreamHandler& stream, Limits limits) {
+  const std::string wire = serialize_request(req, to.host(), to.port(), to.keeps());
+  // A kept connection that the server closed just as the request went fails with no
+  // answer at all: the request goes once more, on the next kept one or a new one.
+  for (;;) {
+    auto kept = to.take();
+    const bool reused = kept.has_value();
+    tcp::socket sock(to.executor());
+    if (reused) {
+      sock = std::move(*kept);
+    } else {
+      auto not_connected = co_await connect(sock, to.host(), to.port());
+      if (!not_connected.empty()) {
+        FetchResult refused;
+        refused.error = std::move(not_connected);
+        co_return refused;
+      }
+    }
+    Aftermath after;
+    auto result = co_await exchange_on(sock, wire, req, stream, limits, after);
+    if (!result && reused && !after.answered) continue;
+    if (after.reusable) to.give_back(std::move(sock));
+    co_return result;
+  }
+}
+
 }  // namespace
 
-asio::awaitable<FetchResult> fetch(asio::any_io_executor ex, const std::string& host, uint16_t port,
-                                   const ClientRequest& req, std::chrono::steady_clock::time_point deadline,
+asio::awaitable<FetchResult> fetch(Connections& to, const ClientRequest& req, std::chrono::steady_clock::time_point deadline,
                                    const StreamHandler& stream, Limits limits) {
-  asio::steady_timer timer(ex, deadline);
+  asio::steady_timer timer(to.executor(), deadline);
   std::string what = fmt::format("{} {}", req.method, req.target);
-  auto outcome = co_await (exchange(ex, host, port, req, stream, limits) ||
-                           timer.async_wait(asio::use_awaitable));
+  auto outcome = co_await (exchange(to, req, stream, limits) || timer.async_wait(asio::use_awaitable));
   if (auto* r = std::get_if<0>(&outcome)) co_return std::move(*r);
   FetchResult timed_out;
   timed_out.timed_out = true;
@@ -128,15 +164,31 @@ const StreamHandler whole_body;  // no streaming: the body is kept in the respon
 const Limits response_limits{.max_head = 64 * 1024};
 }  // namespace
 
+asio::awaitable<FetchResult> fetch(Connections& to, const ClientRequest& req, std::chrono::steady_clock::time_point deadline,
+                                   const StreamHandler& stream) {
+  return fetch(to, req, deadline, stream, response_limits);
+}
+
+asio::awaitable<FetchResult> fetch(Connections& to, const ClientRequest& req, std::chrono::steady_clock::time_point deadline) {
+  return fetch(to, req, deadline, whole_body, response_limits);
+}
+
+asio::awaitable<FetchResult> fetch(asio::any_io_executor ex, const std::string& host, uint16_t port,
+                                   const ClientRequest& req, std::chrono::steady_clock::time_point deadline,
+                                   const StreamHandler& stream, Limits limits) {
+  Connections once(std::move(ex), host, port, 0);
+  co_return co_await fetch(once, req, deadline, stream, limits);
+}
+
 asio::awaitable<FetchResult> fetch(asio::any_io_executor ex, const std::string& host, uint16_t port,
                                    const ClientRequest& req, std::chrono::steady_clock::time_point deadline,
                                    const StreamHandler& stream) {
-  return fetch(ex, host, port, req, deadline, stream, response_limits);
+  return fetch(std::move(ex), host, port, req, deadline, stream, response_limits);
 }
 
 asio::awaitable<FetchResult> fetch(asio::any_io_executor ex, const std::string& host, uint16_t port,
                                    const ClientRequest& req, std::chrono::steady_clock::time_point deadline) {
-  return fetch(ex, host, port, req, deadline, whole_body, response_limits);
+  return fetch(std::move(ex), host, port, req, deadline, whole_body, response_limits);
 }
 
 }  // namespace hivetest::http

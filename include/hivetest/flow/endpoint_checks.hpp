@@ -10,6 +10,7 @@
 
 #include "hivetest/flow/isolation.hpp"
 #include "hivetest/flow/result.hpp"
+#include "hivetest/http/connections.hpp"
 #include "hivetest/profile/profile.hpp"
 
 namespace hivetest::flow {
@@ -20,6 +21,7 @@ struct Endpoint {
   std::string host = "127.0.0.1";
   uint16_t port = 0;
   const Config& config;
+  http::Connections* connections = nullptr;  // kept open between requests; the session's, or a probe's own
   profile::Placeholders json_values;  // "prompt" -> "\"The capital…\"", "max_tokens" -> "50", …
 
   const profile::Profile& profile() const { return *config.profile; }

@@ -60,7 +60,8 @@ struct Session {
             std::string hint, Outcome outcome = Outcome::fail);
   std::string model_id;            // what the worker calls its model, once its model list said
   // Where the worker answers, with the values its profile's request bodies use.
-  Endpoint endpoint() const;
+  Endpoint endpoint();
+  std::unique_ptr<http::Connections> worker_connections;  // to the worker's port, kept open between checks
   // Completes when the worker exits; never for an attached worker (until cancelled).
   asio::awaitable<void> worker_exit();
   bool worker_exited() const { return child && child->exited(); }

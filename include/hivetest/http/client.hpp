@@ -1,4 +1,4 @@
-// An async HTTP/1.1 client: one request per connection, the response whole or streamed.
+// An async HTTP/1.1 client: a request on a kept or a new connection, the response whole or streamed.
 #pragma once
 
 #include <chrono>
@@ -10,6 +10,7 @@
 #include <asio/any_io_executor.hpp>
 #include <asio/awaitable.hpp>
 
+#include "hivetest/http/connections.hpp"
 #include "hivetest/http/message.hpp"
 #include "hivetest/http/parser.hpp"
 
@@ -43,11 +44,17 @@ struct StreamHandler {
   std::function<bool(std::string_view chunk)> on_body;
 };
 
-// Sends one request to host:port and reads the response (Content-Length, chunked, or
-// until close), giving up at the deadline. The arguments must outlive the co_await
-// (they do when it is awaited in the same expression). g++ 12 destroys braced
+// Sends one request and reads the response (Content-Length, chunked, or until close),
+// giving up at the deadline: on a connection of `to` (kept open after a clean answer), or,
+// given host and port, on a connection of its own. The arguments must outlive the
+// co_await (they do when it is awaited in the same expression). g++ 12 destroys braced
 // temporaries in a co_await expression twice: pass named objects or function results,
-// never `{}`, which is why there are two overloads and no default arguments.
+// never `{}`, which is why there are overloads and no default arguments.
+asio::awaitable<FetchResult> fetch(Connections& to, const ClientRequest& req, std::chrono::steady_clock::time_point deadline,
+                                   const StreamHandler& stream, Limits limits);
+asio::awaitable<FetchResult> fetch(Connections& to, const ClientRequest& req, std::chrono::steady_clock::time_point deadline,
+                                   const StreamHandler& stream);
+asio::awaitable<FetchResult> fetch(Connections& to, const ClientRequest& req, std::chrono::steady_clock::time_point deadline);
 asio::awaitable<FetchResult> fetch(asio::any_io_executor ex, const std::string& host, uint16_t port,
                                    const ClientRequest& req, std::chrono::steady_clock::time_point deadline,
                                    const StreamHandler& stream, Limits limits);
