@@ -2,12 +2,14 @@
 #include "hivetest/flow/isolation.hpp"
 
 #include <csignal>
+#include <cstring>
 #include <filesystem>
 #include <unistd.h>
 
 #include <asio/experimental/awaitable_operators.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
+
 #include <fmt/format.h>
 
 #include "hivetest/flow/behaviour_checks.hpp"
@@ -131,9 +133,16 @@ bool start_worker(Session& s, bool hold_port) {
   };
   std::string error;
   s.child = process::Child::spawn(s.ex, *s.guard, opts, &error);
-  if (!s.child)
+  if (!s.child) {
+    // Out of descriptors says the run is too big for the limit, not that the command is wrong.
+    const bool out_of_descriptors = error.find(std::strerror(EMFILE)) != std::string::npos;
     return s.fail(Step::spawn, "spawn", fmt::format("Worker not started: {}", error), "a worker command that runs",
-                  error, "check --worker (it is split like a shell would, and run without one)", Outcome::error);
+                  error,
+                  out_of_descriptors
+                      ? "too many workers at once for the open-files limit (ulimit -n): use --max-parallel, or raise the hard limit"
+                      : "check --worker (it is split like a shell would, and run without one)",
+                  Outcome::error);
+  }
   s.result.pid = s.child->pid();
   if (!hold_port)
     return s.pass(Step::spawn, "spawn", fmt::format("Worker started again (PID {}, port {}): it could not bind port {}, "

@@ -59,7 +59,10 @@ struct Aftermath {
   bool reusable = false;  // the answer ended cleanly, and the server keeps the connection open
 };
 
-// The request written on `sock`, and its answer read.
+// The request written on `sock`, and its answer read. A streamed body's reader may stop
+// the reading (it has what it wanted, or closes on purpose); the rest of the answer is then
+// read only as far as it is already here, never waited for: a worker that ends its stream
+// right after the last event leaves the connection fit for the next request.
 asio::awaitable<FetchResult> exchange_on(tcp::socket& sock, const std::string& wire, const ClientRequest& req,
                                          const StreamHandler& stream, Limits limits, Aftermath& after) {
   FetchResult result;
@@ -72,6 +75,12 @@ asio::awaitable<FetchResult> exchange_on(tcp::socket& sock, const std::string& w
 
   MessageParser parser(MessageParser::Kind::response, limits);
   ClientResponse resp;
+  bool stopped = false;  // the body's reader wants no more
+  auto sink = [&stream, &stopped](std::string_view chunk) {
+    if (!stopped && !stream.on_body(chunk)) stopped = true;
+    return true;  // what follows is parsed, not shown to the reader
+  };
+  int read_after_stop = 0;
   std::array<char, 16 * 1024> buf;
   bool eof = false;
   for (;;) {
@@ -92,7 +101,7 @@ asio::awaitable<FetchResult> exchange_on(tcp::socket& sock, const std::string& w
         if (parser.status() >= 100 && parser.status() < 200) continue;  // interim; the real one follows
         resp.status = parser.status();
         resp.headers = parser.headers();
-        if (stream.on_head && stream.on_head(resp)) parser.set_body_sink(stream.on_body);
+        if (stream.on_head && stream.on_head(resp)) parser.set_body_sink(sink);
         continue;
       }
       if (status == ParseStatus::message_done) {
@@ -115,6 +124,12 @@ asio::awaitable<FetchResult> exchange_on(tcp::socket& sock, const std::string& w
         co_return result;
       }
       break;  // need more
+    }
+    // After the stop, one more read at most, of bytes already here: a worker streaming on
+    // (the reader closing on purpose) is not read to its end.
+    if (stopped && (read_after_stop++ > 0 || sock.available(ec) == 0 || ec)) {
+      result.error = fmt::format("the answer to {} {} was read as far as wanted", req.method, req.target);
+      co_return result;
     }
   }
 }

@@ -271,6 +271,7 @@ std::unique_ptr<Child> Child::spawn(asio::any_io_executor ex, RunGuard& guard, c
   const Fd cgroup_procs = marks.cgroup ? above_stdio(open_cgroup_procs(*marks.cgroup)) : Fd();
   StartRequest request{opts.argv, opts.extra_env, out_w.get(), err_w.get(), cgroup_procs.get(), reaper};
   request.extra_env.push_back(marks.env_entry);
+  request.descriptor_limit = guard.worker_descriptor_limit();
   Started started = start_process(request);
   if (started.pid < 0) return fail(std::move(started.error));
   const pid_t pid = started.pid;

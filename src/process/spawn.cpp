@@ -61,6 +61,7 @@ struct ChildSetup {
   int in, out, err, report;
   int cgroup_procs;  // the worker's cgroup to move into, or -1
   int max_fd;        // for the fallback when close_range is missing
+  const rlimit* descriptor_limit;  // the worker's, or null to leave ours
 };
 
 // The child's report through the CLOEXEC pipe: which step failed and why. A successful
@@ -99,6 +100,8 @@ struct Report {
   // The hive's sockets and other workers' pipes must not reach the worker, CLOEXEC or not.
   if (::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) != 0)
     for (int fd = 3; fd < c.max_fd; ++fd) ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+  // Lowering a soft limit never fails; a worker that cannot stand a high one gets its own.
+  if (c.descriptor_limit != nullptr) ::setrlimit(RLIMIT_NOFILE, c.descriptor_limit);
 
   ::execvpe(c.argv[0], c.argv, c.envp);
   report_and_exit(c.report, step_exec);
@@ -221,7 +224,7 @@ Started start_process(const StartRequest& request) {
   }
   const ChildSetup setup{argv.data(),       envp.data(),      ::getpid(),           null_in.get(),
                          request.stdout_fd, request.stderr_fd, report_w.get(),      request.cgroup_procs,
-                         fd_scan_limit()};
+                         fd_scan_limit(),    request.descriptor_limit ? &*request.descriptor_limit : nullptr};
 
   ChildStart child = start_child(setup, args.size());
   const pid_t pid = child.pid;

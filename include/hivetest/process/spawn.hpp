@@ -2,9 +2,11 @@
 // this process to do it.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #include "hivetest/process/fd.hpp"
@@ -19,6 +21,7 @@ struct StartRequest {
   int stderr_fd = -1;
   int cgroup_procs = -1;     // the cgroup.procs file of a cgroup to join before exec, or -1
   Reaper* reaper = nullptr;  // told of the process group as soon as it exists; may be null
+  std::optional<rlimit> descriptor_limit;  // set before exec: the limit as it was before we raised ours
 };
 
 struct Started {
@@ -37,7 +40,8 @@ StartMethod start_method();
 // Returns once the command has been executed, or has failed to be (then nothing of it is
 // left). The process: its own process group (pgid == pid), stdin from /dev/null, stdout
 // and stderr on the given descriptors and no other descriptor of ours,
-// PR_SET_PDEATHSIG(SIGKILL), its cgroup joined, its signal dispositions and mask reset.
+// PR_SET_PDEATHSIG(SIGKILL), its cgroup joined, its signal dispositions and mask reset,
+// and the descriptor limit given back.
 Started start_process(const StartRequest& request);
 
 }  // namespace hivetest::process
