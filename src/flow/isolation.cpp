@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <asio/experimental/awaitable_operators.hpp>
+#include <asio/redirect_error.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
 
@@ -171,7 +172,9 @@ asio::awaitable<Readiness> poll_until_ready(Session& s, Clock::time_point deadli
     if (Clock::now() >= deadline) co_return last;
     auto asked = Clock::now();
     timer.expires_at(std::min(deadline, asked + interval));
-    auto woke = co_await first_of(timer.async_wait(asio::use_awaitable), s.worker_spoke.wait());
+    std::error_code cancelled;  // by a line: no exception for a race lost at every line
+    auto woke = co_await first_of(timer.async_wait(asio::redirect_error(asio::use_awaitable, cancelled)),
+                                  s.worker_spoke.wait());
     if (woke.index() == 1) {
       // A line may be the worker saying it listens: ask again now, but not sooner than a
       // tenth of the interval after the last asking, so that a worker that logs nonstop

@@ -1,6 +1,7 @@
 // One worker's session of the flow: recording its steps, and the ports workers get.
 #include "hivetest/flow/session.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <stdexcept>
@@ -16,11 +17,6 @@
 
 namespace hivetest::flow {
 
-namespace {
-// Idle connections kept to a worker: its checks ask one thing at a time, so one serves a
-// sequence of requests, and many workers at once stay within a process's descriptors.
-constexpr std::size_t kept_connections = 1;
-}  // namespace
 
 const CheckResult* RunResult::first_failure() const {
   for (const auto& c : checks)
@@ -69,8 +65,9 @@ std::chrono::milliseconds Session::step_elapsed() const {
 Endpoint Session::endpoint() {
   Endpoint w{.ex = ex, .host = cfg.attach ? cfg.attach->host : "127.0.0.1", .port = result.worker_port, .config = cfg};
   // A worker started again is on another port: connections to the one before are of no use.
+  // As many are kept as concurrent-streams opens at once, the most any check uses.
   if (!worker_connections || worker_connections->port() != w.port)
-    worker_connections = std::make_unique<http::Connections>(ex, w.host, w.port, kept_connections);
+    worker_connections = std::make_unique<http::Connections>(ex, w.host, w.port, std::max<std::size_t>(1, cfg.concurrency));
   w.connections = worker_connections.get();
   auto json = [](const std::string& text) { return fmt::format("\"{}\"", http::json_escape(text)); };
   w.json_values = {

@@ -1,7 +1,9 @@
 // Signs of life while a worker loads: how long the wait is, what the worker last said, how far its loading is.
 #include "hivetest/flow/signs_of_life.hpp"
 
+#include <asio/redirect_error.hpp>
 #include <asio/steady_timer.hpp>
+#include <asio/this_coro.hpp>
 #include <asio/use_awaitable.hpp>
 
 #include "hivetest/flow/session.hpp"
@@ -22,7 +24,9 @@ asio::awaitable<void> tell_while_waiting(Session& s) {
   asio::steady_timer tick(s.ex);
   for (auto next = s.step_started + std::chrono::seconds(1);; next += std::chrono::seconds(1)) {
     tick.expires_at(next);
-    co_await tick.async_wait(asio::use_awaitable);
+    std::error_code ec;  // cancelled once the wait is over: ends quietly, as on most runs
+    co_await tick.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) co_return;
     Waiting w{std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - s.step_started), s.last_ready_answer, s.loaded};
     s.observer.still_waiting(s.index, w);
   }
@@ -47,9 +51,14 @@ asio::awaitable<void> follow_loading(Session& s) {
       auto req = worker_request(s.cfg, "GET", progress->path);
       co_await http::fetch(s.ex, s.endpoint().host, s.result.worker_port, req, Clock::now() + s.cfg.ready_timeout,
                            reader.handler());
+      // The wait being over cuts the stream short; then there is nothing more to follow.
+      auto state = co_await asio::this_coro::cancellation_state;
+      if (state.cancelled() != asio::cancellation_type::none) co_return;
     }
     again.expires_after(std::chrono::seconds(1));
-    co_await again.async_wait(asio::use_awaitable);
+    std::error_code ec;
+    co_await again.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) co_return;
   }
 }
 

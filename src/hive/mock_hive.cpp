@@ -214,7 +214,8 @@ asio::awaitable<HeartbeatWait> MockHive::wait_heartbeats(std::string worker_id, 
       co_return rejected;
     }
     if (std::chrono::steady_clock::now() >= deadline) co_return ended(HeartbeatWait::Outcome::deadline);
-    auto which = co_await (arrived_.wait() || timer.async_wait(asio::use_awaitable));
+    std::error_code cancelled;  // when a heartbeat comes first: ends the wait without an exception
+    auto which = co_await (arrived_.wait() || timer.async_wait(asio::redirect_error(asio::use_awaitable, cancelled)));
     if (which.index() == 1 && heartbeat_count(worker_id) < n) co_return ended(HeartbeatWait::Outcome::deadline);
   }
 }

@@ -2,10 +2,9 @@
 #include "hivetest/http/client.hpp"
 
 #include <array>
-#include <variant>
+#include <memory>
 
 #include <asio/connect.hpp>
-#include <asio/experimental/awaitable_operators.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/redirect_error.hpp>
 #include <asio/steady_timer.hpp>
@@ -16,7 +15,6 @@
 namespace hivetest::http {
 
 using asio::ip::tcp;
-using namespace asio::experimental::awaitable_operators;
 
 namespace {
 
@@ -37,15 +35,48 @@ std::string serialize_request(const ClientRequest& req, const std::string& host,
   return out;
 }
 
+// The deadline of one request. When it passes, the timer's handler cancels what the
+// request waits on (the socket, or the lookup of the server's name), and every later step
+// of the request sees it passed. Shared with the handler, which may run after the request.
+struct Cutoff {
+  Cutoff(asio::any_io_executor ex, std::chrono::steady_clock::time_point at) : timer(std::move(ex), at) {}
+  asio::steady_timer timer;
+  bool passed = false;
+  tcp::socket* socket = nullptr;      // what the request waits on, while it does
+  tcp::resolver* resolver = nullptr;
+
+  void pass() {
+    passed = true;
+    std::error_code ignored;
+    if (socket) socket->cancel(ignored);
+    if (resolver) resolver->cancel();
+  }
+};
+
+// While it lives, the cutoff can cancel `sock`.
+class Watched {
+ public:
+  Watched(Cutoff& cutoff, tcp::socket& sock) : cutoff_(cutoff) { cutoff_.socket = &sock; }
+  ~Watched() { cutoff_.socket = nullptr; }
+  Watched(const Watched&) = delete;
+  Watched& operator=(const Watched&) = delete;
+
+ private:
+  Cutoff& cutoff_;
+};
+
 // A new connection to the server; "" when made, else why not.
-asio::awaitable<std::string> connect(tcp::socket& sock, const std::string& host, uint16_t port) {
+asio::awaitable<std::string> connect(tcp::socket& sock, const std::string& host, uint16_t port, Cutoff& cutoff) {
   std::error_code ec;
   auto addr = asio::ip::make_address(host, ec);
   if (!ec) {
     co_await sock.async_connect(tcp::endpoint(addr, port), asio::redirect_error(asio::use_awaitable, ec));
   } else {
     tcp::resolver resolver(sock.get_executor());
+    cutoff.resolver = &resolver;
     auto endpoints = co_await resolver.async_resolve(host, std::to_string(port), asio::redirect_error(asio::use_awaitable, ec));
+    cutoff.resolver = nullptr;
+    if (!ec && cutoff.passed) ec = asio::error::operation_aborted;
     if (!ec) co_await asio::async_connect(sock, endpoints, asio::redirect_error(asio::use_awaitable, ec));
   }
   if (ec) co_return fmt::format("cannot connect to {}:{}: {}", host, port, ec.message());
@@ -64,7 +95,8 @@ struct Aftermath {
 // read only as far as it is already here, never waited for: a worker that ends its stream
 // right after the last event leaves the connection fit for the next request.
 asio::awaitable<FetchResult> exchange_on(tcp::socket& sock, const std::string& wire, const ClientRequest& req,
-                                         const StreamHandler& stream, Limits limits, Aftermath& after) {
+                                         const StreamHandler& stream, Limits limits, Aftermath& after,
+                                         const Cutoff& cutoff) {
   FetchResult result;
   std::error_code ec;
   co_await asio::async_write(sock, asio::buffer(wire), asio::redirect_error(asio::use_awaitable, ec));
@@ -85,7 +117,10 @@ asio::awaitable<FetchResult> exchange_on(tcp::socket& sock, const std::string& w
   bool eof = false;
   for (;;) {
     std::size_t n = 0;
-    if (!eof) n = co_await sock.async_read_some(asio::buffer(buf), asio::redirect_error(asio::use_awaitable, ec));
+    // A read that completed just as the deadline passed escaped its cancelling: the next
+    // one is not started.
+    if (cutoff.passed) ec = asio::error::operation_aborted;
+    else if (!eof) n = co_await sock.async_read_some(asio::buffer(buf), asio::redirect_error(asio::use_awaitable, ec));
     after.answered = after.answered || n > 0;
     if (ec == asio::error::eof) eof = true;
     else if (ec) {
@@ -134,7 +169,8 @@ asio::awaitable<FetchResult> exchange_on(tcp::socket& sock, const std::string& w
   }
 }
 
-asio::awaitable<FetchResult> exchange(Connections& to, const ClientRequest& req, const StreamHandler& stream, Limits limits) {
+asio::awaitable<FetchResult> exchange(Connections& to, const ClientRequest& req, const StreamHandler& stream, Limits limits,
+                                      Cutoff& cutoff) {
   const std::string wire = serialize_request(req, to.host(), to.port(), to.keeps());
   // A kept connection that the server closed just as the request went fails with no
   // answer at all: the request goes once more, on the next kept one or a new one.
@@ -142,10 +178,10 @@ asio::awaitable<FetchResult> exchange(Connections& to, const ClientRequest& req,
     auto kept = to.take();
     const bool reused = kept.has_value();
     tcp::socket sock(to.executor());
-    if (reused) {
-      sock = std::move(*kept);
-    } else {
-      auto not_connected = co_await connect(sock, to.host(), to.port());
+    if (reused) sock = std::move(*kept);
+    const Watched watched(cutoff, sock);
+    if (!reused) {
+      auto not_connected = co_await connect(sock, to.host(), to.port(), cutoff);
       if (!not_connected.empty()) {
         FetchResult refused;
         refused.error = std::move(not_connected);
@@ -153,8 +189,8 @@ asio::awaitable<FetchResult> exchange(Connections& to, const ClientRequest& req,
       }
     }
     Aftermath after;
-    auto result = co_await exchange_on(sock, wire, req, stream, limits, after);
-    if (!result && reused && !after.answered) continue;
+    auto result = co_await exchange_on(sock, wire, req, stream, limits, after, cutoff);
+    if (!result && reused && !after.answered && !cutoff.passed) continue;
     if (after.reusable) to.give_back(std::move(sock));
     co_return result;
   }
@@ -164,13 +200,18 @@ asio::awaitable<FetchResult> exchange(Connections& to, const ClientRequest& req,
 
 asio::awaitable<FetchResult> fetch(Connections& to, const ClientRequest& req, std::chrono::steady_clock::time_point deadline,
                                    const StreamHandler& stream, Limits limits) {
-  asio::steady_timer timer(to.executor(), deadline);
-  std::string what = fmt::format("{} {}", req.method, req.target);
-  auto outcome = co_await (exchange(to, req, stream, limits) || timer.async_wait(asio::use_awaitable));
-  if (auto* r = std::get_if<0>(&outcome)) co_return std::move(*r);
+  // A timer's handler, not a race of two coroutines: a request is sent thousands of times
+  // in a run of many workers, and the race cost more than the rest of the request.
+  auto cutoff = std::make_shared<Cutoff>(to.executor(), deadline);
+  cutoff->timer.async_wait([cutoff](std::error_code ec) {
+    if (!ec) cutoff->pass();
+  });
+  auto result = co_await exchange(to, req, stream, limits, *cutoff);
+  cutoff->timer.cancel();
+  if (result || !cutoff->passed) co_return result;
   FetchResult timed_out;
   timed_out.timed_out = true;
-  timed_out.error = fmt::format("no complete answer to {} before the deadline", what);
+  timed_out.error = fmt::format("no complete answer to {} {} before the deadline", req.method, req.target);
   co_return timed_out;
 }
 
