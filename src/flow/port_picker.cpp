@@ -2,7 +2,6 @@
 #include "hivetest/flow/port_picker.hpp"
 
 #include <cstdio>
-#include <random>
 
 #include <fmt/format.h>
 
@@ -54,8 +53,7 @@ std::optional<PortReservation> PortPicker::pick(asio::any_io_executor ex, std::s
     // process's bind(0) could take it. Below the ephemeral range, from a random start, two
     // hivetests rarely try the same port at the same moment.
     auto [low, high] = auto_port_range();
-    std::mt19937 random(std::random_device{}());
-    uint16_t start = static_cast<uint16_t>(low + random() % (high - low));
+    uint16_t start = static_cast<uint16_t>(low + random_() % (high - low));
     for (uint32_t i = 0; i < 2000; ++i) {
       auto candidate = static_cast<uint16_t>(low + (start - low + i) % (high - low));
       if (auto held = try_bind(ex, candidate, ec)) return held;

@@ -62,26 +62,37 @@ std::chrono::milliseconds Session::step_elapsed() const {
   return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - step_started);
 }
 
-Endpoint Session::endpoint() {
-  Endpoint w{.ex = ex, .host = cfg.attach ? cfg.attach->host : "127.0.0.1", .port = result.worker_port, .config = cfg};
+const Endpoint& Session::endpoint() {
+  const std::string host = cfg.attach ? cfg.attach->host : "127.0.0.1";
+  const uint16_t port = result.worker_port;
+  const std::string& names_model = model_id.empty() ? model_file_name(cfg.model) : model_id;
+  if (!endpoints.empty()) {
+    const Endpoint& last = *endpoints.back();
+    if (last.port == port && last.host == host && last.worker_id == result.worker_id && last.model_id == names_model)
+      return last;
+  }
   // A worker started again is on another port: connections to the one before are of no use.
   // As many are kept as concurrent-streams opens at once, the most any check uses.
-  if (!worker_connections || worker_connections->port() != w.port)
-    worker_connections = std::make_unique<http::Connections>(ex, w.host, w.port, std::max<std::size_t>(1, cfg.concurrency));
-  w.connections = worker_connections.get();
+  if (!worker_connections || worker_connections->port() != port)
+    worker_connections = std::make_unique<http::Connections>(ex, host, port, std::max<std::size_t>(1, cfg.concurrency));
+  auto w = std::make_unique<Endpoint>(Endpoint{.ex = ex, .host = host, .port = port, .config = cfg});
+  w->connections = worker_connections.get();
+  w->worker_id = result.worker_id;
+  w->model_id = names_model;
   auto json = [](const std::string& text) { return fmt::format("\"{}\"", http::json_escape(text)); };
-  w.json_values = {
+  w->json_values = {
       {"prompt", json(cfg.prompt)},
       {"max_tokens", std::to_string(cfg.max_tokens)},
       {"temperature", fmt::format("{}", cfg.temperature)},
-      {"model_id", json(model_id.empty() ? model_file_name(cfg.model) : model_id)},
+      {"model_id", json(names_model)},
       {"model", json(cfg.model)},
       {"model_ref", json(model_ref(cfg))},
       {"worker_id", json(result.worker_id)},
-      {"job_id", json(fmt::format("hivetest-job-{}", result.worker_port))},
+      {"job_id", json(fmt::format("hivetest-job-{}", port))},
       {"hive_id", json("hivetest")},
   };
-  return w;
+  endpoints.push_back(std::move(w));
+  return *endpoints.back();
 }
 
 asio::awaitable<void> Session::worker_exit() {

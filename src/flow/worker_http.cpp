@@ -39,7 +39,9 @@ bool is_event_stream(const http::ClientResponse& r) {
 bool answer_matches(const http::ClientResponse& r, const profile::AnswerRule& rule) {
   if (!profile::status_matches(r.status, rule.status)) return false;
   if (rule.fields.empty()) return true;
-  simdjson::dom::parser parser;
+  // One parser for every answer: the document is used here and nowhere after, and a parser
+  // keeps its buffers, where a new one allocates them for each answer.
+  static simdjson::dom::parser parser;
   std::string error;
   auto root = parse_json(parser, r.body, error);
   return root && profile::matches_all(*root, rule.fields);

@@ -150,14 +150,14 @@ void SseParser::dispatch(const Sink& sink) {
     reset_event();
     return;
   }
-  SseEvent ev;
+  // Swapped and assigned, not moved out: the strings keep their room from event to event.
   pending_.data.pop_back();
-  ev.data = std::move(pending_.data);
-  if (!pending_.event.empty()) ev.event = std::move(pending_.event);
-  ev.id = last_id_;
-  ev.retry_ms = pending_.retry_ms;
+  dispatched_.data.swap(pending_.data);
+  dispatched_.event.assign(pending_.event.empty() ? std::string_view("message") : std::string_view(pending_.event));
+  dispatched_.id.assign(last_id_);
+  dispatched_.retry_ms = pending_.retry_ms;
   reset_event();
-  sink(ev);
+  sink(dispatched_);
 }
 
 void SseParser::reset_event() {

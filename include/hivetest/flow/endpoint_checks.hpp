@@ -22,6 +22,8 @@ struct Endpoint {
   uint16_t port = 0;
   const Config& config;
   http::Connections* connections = nullptr;  // kept open between requests; the session's, or a probe's own
+  std::string worker_id;                     // the worker's and the model's names the values were made with
+  std::string model_id;
   profile::Placeholders json_values;  // "prompt" -> "\"The capital…\"", "max_tokens" -> "50", …
 
   const profile::Profile& profile() const { return *config.profile; }

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <random>
 #include <set>
 #include <string>
 
@@ -35,6 +36,7 @@ class PortPicker {
 
   std::optional<uint16_t> next_;
   bool skip_in_use_;
+  std::mt19937 random_{std::random_device{}()};  // where an automatic pick starts; seeded once
   // A port handed out stays free to a probe of this process until its worker binds it:
   // never hand it out twice (one entry per worker).
   std::set<uint16_t> given_;

@@ -59,9 +59,12 @@ struct Session {
   bool fail(Step step, std::string name, std::string message, std::string expected, std::string got,
             std::string hint, Outcome outcome = Outcome::fail);
   std::string model_id;            // what the worker calls its model, once its model list said
-  // Where the worker answers, with the values its profile's request bodies use.
-  Endpoint endpoint();
+  // Where the worker answers, with the values its profile's request bodies use. Made again
+  // only when one of those changes (the worker started again, the model list read), and
+  // kept for the session: a check may still hold the one before.
+  const Endpoint& endpoint();
   std::unique_ptr<http::Connections> worker_connections;  // to the worker's port, kept open between checks
+  std::vector<std::unique_ptr<Endpoint>> endpoints;
   // Completes when the worker exits; never for an attached worker (until cancelled).
   asio::awaitable<void> worker_exit();
   bool worker_exited() const { return child && child->exited(); }

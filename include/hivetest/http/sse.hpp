@@ -47,6 +47,7 @@ class SseParser {
   bool failed_ = false;
   std::string error_;
   SseEvent pending_;         // event field "" until an `event:` line; data keeps its trailing '\n'
+  SseEvent dispatched_;      // the event given to the sink: its buffers serve the next event too
   std::string last_id_;
 };
 
