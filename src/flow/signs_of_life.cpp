@@ -44,8 +44,12 @@ asio::awaitable<void> follow_loading(Session& s) {
       reader.json_events([&s, progress](simdjson::dom::element event) {
         auto done = profile::at_path(event, progress->done_field);
         auto total = profile::at_path(event, progress->total_field);
+        // A worker's count may be anything: only a sensible one is shown (Waiting::loaded).
+        constexpr int64_t most_layers = 1'000'000'000;
         int64_t d = 0, t = 0;
-        if (done && total && !done->get_int64().get(d) && !total->get_int64().get(t) && t > 0) s.loaded = std::make_pair(d, t);
+        if (done && total && !done->get_int64().get(d) && !total->get_int64().get(t) && t > 0 && t <= most_layers &&
+            d >= 0 && d <= t)
+          s.loaded = std::make_pair(d, t);
         return true;
       });
       auto req = worker_request(s.cfg, "GET", progress->path);

@@ -195,6 +195,9 @@ asio::awaitable<StreamRun> run_stream(const Endpoint& w, const profile::Placehol
     std::string error;
     auto root = parse_json(parser, r.response->body, error);
     std::string sse_url = root ? profile::text_at(*root, stream.sse_url_field) : "";
+    if (!sse_url.empty() && sse_url[0] == '/' && !http::is_request_target(sse_url))
+      co_return garbled(fmt::format("{} answered a job whose {} is not a path", stream_from, stream.sse_url_field),
+                        fmt::format("a path of visible ASCII in \"{}\"", stream.sse_url_field), excerpt(sse_url, 100));
     if (sse_url.empty() || sse_url[0] != '/')
       co_return garbled(fmt::format("{} answered neither a stream nor a job's {}", stream_from, stream.sse_url_field),
                         fmt::format("an event stream, or 200 {{\"{}\":\"/…\"}}", stream.sse_url_field),

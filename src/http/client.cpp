@@ -171,6 +171,11 @@ asio::awaitable<FetchResult> exchange_on(tcp::socket& sock, const std::string& w
 
 asio::awaitable<FetchResult> exchange(Connections& to, const ClientRequest& req, const StreamHandler& stream, Limits limits,
                                       Cutoff& cutoff) {
+  if (!is_request_target(req.target)) {  // a worker's URL may hold anything: never a second request
+    FetchResult unsendable;
+    unsendable.error = "the request target is not a path of visible ASCII";
+    co_return unsendable;
+  }
   const std::string wire = serialize_request(req, to.host(), to.port(), to.keeps());
   // A kept connection that the server closed just as the request went fails with no
   // answer at all: the request goes once more, on the next kept one or a new one.

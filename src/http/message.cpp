@@ -7,6 +7,13 @@
 
 namespace hivetest::http {
 
+bool is_request_target(std::string_view target) {
+  if (target.empty() || target.front() != '/') return false;
+  for (unsigned char c : target)
+    if (c <= 0x20 || c >= 0x7f) return false;
+  return true;
+}
+
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i) {

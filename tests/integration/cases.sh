@@ -257,9 +257,35 @@ case_hostile_worker_strings_reach_no_terminal_raw() {
     ! grep -q $'\xc2\x9b' "$WORK/out" || fail "a raw C1 CSI reached the output in mode '$mode'"
     ! grep -q $'\xe2\x80\xae' "$WORK/out" || fail "a raw U+202E reached the output in mode '$mode'"
     grep -qF 'pwned' "$WORK/out" || fail "the hostile strings did not reach the output at all in mode '$mode'"
+    if [[ $mode == --hostile-sse-url ]]; then
+      # Not sent: control bytes in a request line would let a worker write the next request.
+      expect_out "answered a job whose sse_url is not a path"
+      ! grep -q "worker says GET /v1/inference/job" "$WORK/out" || fail "the hostile sse_url was requested"
+    fi
   done
   expect_out '\x1b]0;pwned\x07\x1b[2J'
   expect_out '\u202e'
+}
+
+# A worker's loading progress may say anything: a negative or huge layer count is not
+# shown and never ends the run. Run on a terminal, where the waiting line draws a bar: a
+# count of -5 once threw there, and the run ended "hivetest failed inside the Readiness step".
+case_nonsense_loading_progress_is_not_shown() {
+  local worker="python3 $(dirname "${BASH_SOURCE[0]}")/hostile_worker.py --tame --loading-seconds 2" layers
+  for layers in -5 99999999999999999 4; do
+    script -qec "$(printf '%q ' "$HIVETEST" --port auto --hive-port auto --model "$MODEL" --model-ref "$MARK" \
+      --profile rbee-v2 --worker "$worker --layers-loaded $layers")" /dev/null >"$WORK/out" 2>&1
+    rc=$?
+    echo "layers loaded $layers: exit status $rc"
+    expect_rc 0
+    ! grep -q "failed inside" "$WORK/out" || fail "a layer count of $layers ended the run"
+    if [[ $layers == 4 ]]; then
+      expect_out "4/32 layers"  # a sensible count is shown, so the others were looked for where they would be
+    else
+      ! grep -qF -- "$layers/32" "$WORK/out" || fail "a layer count of $layers was shown"
+    fi
+  done
+  expect_nothing_left
 }
 
 # A stream over the SSE parser's limits fails naming the limit, wherever in the stream it comes.

@@ -8,12 +8,15 @@ Takes rbee's arguments (--worker-id --port --hive-url ...); --hostile-sse-url ma
 job's sse_url itself hostile (the inference check then fails, naming it); --tame sends
 ordinary strings; --no-reuse-address binds its port without SO_REUSEADDR, as some servers do;
 --huge-heartbeats sends heartbeats of 2 MiB only; --foreign-heartbeats N sends N heartbeats
-under another worker's id (on one kept-alive connection) before its own."""
+under another worker's id (on one kept-alive connection) before its own; --loading-seconds S
+has it load for S seconds first (503 on /health, ready false on /v1/ready), its loading
+progress saying --layers-loaded N of 32 layers (N may be nonsense: negative, huge)."""
 import argparse
 import http.server
 import json
 import sys
 import threading
+import time
 import http.client
 import urllib.parse
 import urllib.request
@@ -30,7 +33,14 @@ p.add_argument("--no-reuse-address", action="store_true")
 p.add_argument("--huge-heartbeats", action="store_true")
 p.add_argument("--foreign-heartbeats", type=int, default=0)
 p.add_argument("--oversized", choices=["line", "event"], help="a stream with a line over 1 MiB, or an event over 4 MiB")
+p.add_argument("--loading-seconds", type=float, default=0)
+p.add_argument("--layers-loaded", type=int, default=4)
 args = p.parse_args()
+STARTED = time.monotonic()
+
+
+def loading():
+    return time.monotonic() - STARTED < args.loading_seconds
 EVIL = "" if args.tame else "\x1b]0;pwned\x07\x1b[2J" + "\xc2\x9b".encode("latin-1").decode("utf-8") + "\u202e"
 sse_url = "/v1/inference/job" + EVIL + "/stream" if args.hostile_sse_url else "/v1/inference/job-1/stream"
 
@@ -59,7 +69,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.reply(200, body, "text/event-stream")
 
     def do_GET(self):
-        if self.path == "/health":
+        if self.path == "/health" and loading():
+            self.reply(503, json.dumps({"status": "loading"}))
+        elif self.path == "/v1/ready" and loading():
+            self.reply(200, json.dumps({"ready": False, "state": "loading", "model_loaded": False}))
+        elif self.path == "/v1/loading/progress" and loading():
+            self.events([json.dumps({"stage": "loading_to_vram", "layers_loaded": args.layers_loaded, "layers_total": 32})])
+        elif self.path == "/health":
             self.reply(200, json.dumps({"status": "healthy", "vram_bytes": 1}))
         elif self.path == "/v1/ready":
             self.reply(200, json.dumps({"ready": True, "state": "idle" + EVIL, "model_loaded": True}))

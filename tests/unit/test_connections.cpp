@@ -220,3 +220,19 @@ TEST_CASE("a stream its reader stops is closed, not read to its end") {
     CHECK(server_saw_close.is_set());
   });
 }
+
+TEST_CASE("a target that could end the request line is never sent") {
+  run_test([](asio::any_io_executor ex) -> asio::awaitable<void> {
+    ScriptedServer server(ex);
+    asio::co_spawn(ex, serve(&server), asio::detached);
+    http::Connections to(ex, "127.0.0.1", server.port(), 1);
+    http::ClientRequest smuggling;
+    smuggling.target = "/stream HTTP/1.1\r\nHost: x\r\n\r\nGET /other";
+    auto r = co_await http::fetch(to, smuggling, Clock::now() + 5s);
+    CHECK_FALSE(r);
+    CHECK(r.error == "the request target is not a path of visible ASCII");
+    co_await get_times(to, 1);  // the server saw only this one
+    CHECK(server.heads.size() == 1);
+    server.acceptor.close();
+  });
+}

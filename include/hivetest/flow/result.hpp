@@ -110,7 +110,7 @@ struct SuiteResult {
 struct Waiting {
   std::chrono::seconds elapsed{0};
   std::string last_answer;
-  std::optional<std::pair<long long, long long>> loaded;  // done, of total
+  std::optional<std::pair<long long, long long>> loaded;  // done, of total: 0 <= done <= total, 0 < total <= 1e9
 };
 
 // What the flow tells as it goes, for live output; `worker` indexes SuiteResult::runs.

@@ -18,6 +18,9 @@ struct Header {
 using Headers = std::vector<Header>;
 
 bool iequals(std::string_view a, std::string_view b);
+// A target a request line can carry as it is: a path from the root ("/v1/jobs/1/stream?x=1"),
+// visible ASCII only, so that nothing in it can end the line or start another request.
+bool is_request_target(std::string_view target);
 // The first header of that name (case-insensitive), if any.
 std::optional<std::string_view> find_header(const Headers& headers, std::string_view name);
 
