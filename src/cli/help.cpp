@@ -26,7 +26,7 @@ const ExitCode exit_codes[] = {
     {flow::exit_code::failed, "a check failed"},
     {flow::exit_code::setup_error, "bad usage or a set-up error (port in use, worker not found, model not GGUF)"},
     {flow::exit_code::skipped, "skipped: no model file"},
-    {flow::exit_code::interrupted, "interrupted by Ctrl-C, after cleanup (143: by SIGTERM)"},
+    {flow::exit_code::interrupted, "interrupted by Ctrl-C, after cleanup (143: by SIGTERM, 129: by SIGHUP)"},
 };
 constexpr const char* tap_exit_note = "Under --format tap a passed, failed or skipped run exits 0: the document says which.";
 

@@ -157,7 +157,7 @@ asio::awaitable<SuiteResult> run_suite(asio::any_io_executor ex, const SuitePlan
   result.exit_code = exit_code_of(result);
   if (interrupt.is_set()) {
     result.interrupted_by = signal;
-    result.exit_code = 128 + signal;  // 130 for SIGINT, 143 for SIGTERM, as shells report them
+    result.exit_code = 128 + signal;  // 130 for SIGINT, 143 for SIGTERM, 129 for SIGHUP, as shells report them
   }
   result.started_at = started_at;
   result.started = started;

@@ -437,6 +437,12 @@ case_inference_503() {
   expect_out "POST /v1/jobs did not answer with an event stream"
   expect_out '503 {"error":"overloaded"}'
   expect_fast 30
+  # The same refusal when only the streams at once are asked for: named as theirs.
+  run_fault inference-503 --checks concurrent-streams
+  expect_rc 1
+  expect_failed_check "Concurrent streams"
+  expect_out "Concurrent streams: stream 1 of 4 was answered 503"
+  expect_fast 30
 }
 
 case_job_without_url() {

@@ -47,6 +47,10 @@ case_model_missing_skips_with_77() {
   expect_out "Model not found: $WORK/no-such-model.gguf"
   expect_out "Skipping test"
   expect_out "--model"
+  # Every worker of several skipped: the run is skipped too.
+  run --workers 2
+  expect_rc 77
+  expect_out "0 passed, 0 failed, 2 skipped of 2 workers"
 }
 
 case_model_not_gguf_is_a_setup_error() {
@@ -122,6 +126,7 @@ interrupt_during_ready_wait() {
 
 case_sigint_during_ready_wait_gives_130() { interrupt_during_ready_wait INT 130; }
 case_sigterm_during_ready_wait_gives_143() { interrupt_during_ready_wait TERM 143; }
+case_sighup_during_ready_wait_gives_129() { interrupt_during_ready_wait HUP 129; }
 
 # The worker behind a shell that forks it, like `cargo run` does.
 wrapped() { printf '%s' "sh -c '$(rw) \"\$@\" $* & wait' sh"; }
