@@ -23,13 +23,14 @@ bool SseReader::on_data(const std::string& data) {
     done = true;
     return false;
   }
-  std::string error;
-  auto root = parse_json(json_, data, error);
-  if (!root) {
+  // Parsed in place: an event's data keeps simdjson's padding after it (SseEvent::room_after_data).
+  static_assert(http::SseEvent::room_after_data >= simdjson::SIMDJSON_PADDING);
+  simdjson::dom::element root;
+  if (json_.parse(data).get(root)) {
     not_json = excerpt(data);
     return false;
   }
-  return !on_event_ || on_event_(*root);
+  return !on_event_ || on_event_(root);
 }
 
 }  // namespace hivetest::flow

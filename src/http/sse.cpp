@@ -152,6 +152,8 @@ void SseParser::dispatch(const Sink& sink) {
   }
   // Swapped and assigned, not moved out: the strings keep their room from event to event.
   pending_.data.pop_back();
+  if (pending_.data.capacity() < pending_.data.size() + SseEvent::room_after_data)
+    pending_.data.reserve(pending_.data.size() + SseEvent::room_after_data);
   dispatched_.data.swap(pending_.data);
   dispatched_.event.assign(pending_.event.empty() ? std::string_view("message") : std::string_view(pending_.event));
   dispatched_.id.assign(last_id_);

@@ -13,6 +13,7 @@
 
 #include "hivetest/flow/isolation.hpp"
 #include "hivetest/flow/stream_check.hpp"
+#include "hivetest/http/connections.hpp"
 #include "hivetest/profile/profile.hpp"
 
 using namespace hivetest;
@@ -51,6 +52,8 @@ int main(int argc, char** argv) {
   cfg.max_tokens = std::atoi(argv[4]);
   asio::io_context io;
   flow::Endpoint w{.ex = io.get_executor(), .port = static_cast<uint16_t>(std::atoi(argv[1])), .config = cfg};
+  http::Connections kept(w.ex, w.host, w.port, 1);  // as a session keeps them
+  w.connections = &kept;
   w.json_values = {{"prompt", "\"The capital of France is\""}, {"max_tokens", argv[4]}, {"temperature", "0.7"},
                    {"model_id", "\"bench\""}, {"model", "\"bench\""}, {"model_ref", "\"bench\""},
                    {"job_id", "\"bench\""}, {"hive_id", "\"bench\""}, {"worker_id", "\"bench\""}};

@@ -21,7 +21,7 @@ struct Endpoint {
   std::string host = "127.0.0.1";
   uint16_t port = 0;
   const Config& config;
-  http::Connections* connections = nullptr;  // kept open between requests; the session's, or a probe's own
+  http::Connections* connections = nullptr;  // kept open between requests (the session's, or a probe's own); required
   std::string worker_id;                     // the worker's and the model's names the values were made with
   std::string model_id;
   profile::Placeholders json_values;  // "prompt" -> "\"The capital…\"", "max_tokens" -> "50", …

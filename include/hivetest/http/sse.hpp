@@ -11,7 +11,10 @@ namespace hivetest::http {
 
 struct SseEvent {
   std::string event = "message";  // the `event:` field, "message" when absent
-  std::string data;               // `data:` lines joined with '\n'
+  std::string data;               // `data:` lines joined with '\n'; its capacity has room_after_data more
+  // Room kept after the data, so that a JSON parser that reads past the end (simdjson's
+  // padding) can parse it where it is, without a copy.
+  static constexpr std::size_t room_after_data = 64;
   std::string id;                 // last event id seen so far
   std::optional<long> retry_ms;   // `retry:` when given in this event
 };
