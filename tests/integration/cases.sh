@@ -272,6 +272,22 @@ case_hostile_worker_strings_reach_no_terminal_raw() {
   expect_out '\u202e'
 }
 
+# Each way a stream can break its grammar fails the inference check, naming the break.
+case_streams_that_break_the_grammar_are_named() {
+  local worker="python3 $(dirname "${BASH_SOURCE[0]}")/hostile_worker.py --tame --stream-shape" shape
+  local -A said=([no-start]="no start event" [no-tokens]="no tokens"
+                 [token-after-end]="a token after the end event (token 3)" [two-ends]="a second end event")
+  for shape in no-start no-tokens token-after-end two-ends; do
+    run --profile rbee-v2 --worker "$worker $shape" --checks inference
+    echo "$shape: exit status $rc"
+    expect_rc 1
+    expect_failed_check "Inference"
+    expect_out "the stream from GET /v1/inference/job-1/stream broke the rbee-v2 grammar"
+    expect_out "${said[$shape]}"
+  done
+  expect_nothing_left
+}
+
 # A worker's loading progress may say anything: a negative or huge layer count is not
 # shown and never ends the run. Run on a terminal, where the waiting line draws a bar: a
 # count of -5 once threw there, and the run ended "hivetest failed inside the Readiness step".

@@ -10,7 +10,9 @@ ordinary strings; --no-reuse-address binds its port without SO_REUSEADDR, as som
 --huge-heartbeats sends heartbeats of 2 MiB only; --foreign-heartbeats N sends N heartbeats
 under another worker's id (on one kept-alive connection) before its own; --loading-seconds S
 has it load for S seconds first (503 on /health, ready false on /v1/ready), its loading
-progress saying --layers-loaded N of 32 layers (N may be nonsense: negative, huge)."""
+progress saying --layers-loaded N of 32 layers (N may be nonsense: negative, huge);
+--stream-shape breaks its stream's grammar: no start event, no tokens, a token after the
+end event, or two end events."""
 import argparse
 import http.server
 import json
@@ -34,6 +36,7 @@ p.add_argument("--huge-heartbeats", action="store_true")
 p.add_argument("--foreign-heartbeats", type=int, default=0)
 p.add_argument("--oversized", choices=["line", "event"], help="a stream with a line over 1 MiB, or an event over 4 MiB")
 p.add_argument("--loading-seconds", type=float, default=0)
+p.add_argument("--stream-shape", choices=["no-start", "no-tokens", "token-after-end", "two-ends"])
 p.add_argument("--layers-loaded", type=int, default=4)
 args = p.parse_args()
 STARTED = time.monotonic()
@@ -89,9 +92,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 big = "".join("data: " + "y" * 1_000_000 + "\n" for _ in range(5)) + "\n"
             self.reply(200, f"data: {token}\n\n{big}data: [DONE]\n\n", "text/event-stream")
         elif self.path.endswith("/stream"):
-            tokens = [json.dumps({"type": "token", "t": "tok" + EVIL, "i": i}) for i in range(3)]
-            end = json.dumps({"type": "end", "tokens_out": 3, "decode_time_ms": 1, "stop_reason": "max_tokens" + EVIL})
-            self.events([json.dumps({"type": "started", "job_id": "job-1"})] + tokens + [end])
+            shape = args.stream_shape
+            count = 0 if shape == "no-tokens" else 3
+            tokens = [json.dumps({"type": "token", "t": "tok" + EVIL, "i": i}) for i in range(count)]
+            end = json.dumps({"type": "end", "tokens_out": count, "decode_time_ms": 1, "stop_reason": "max_tokens" + EVIL})
+            start = [] if shape == "no-start" else [json.dumps({"type": "started", "job_id": "job-1"})]
+            after = {"token-after-end": [json.dumps({"type": "token", "t": "late", "i": 3})], "two-ends": [end]}
+            self.events(start + tokens + [end] + after.get(shape, []))
         else:
             self.reply(404, json.dumps({"error": "no route"}))
 

@@ -59,6 +59,17 @@ case_each_rbee_version_passes_with_its_profile() {
   expect_out "Loading progress test skipped"
 }
 
+# A profile that wants a job and its sse_url, against a worker that streams at once.
+case_a_stream_where_a_job_was_wanted_is_named() {
+  sed 's/"answer": "stream"/"answer": "job"/' "$SOURCE_ROOT/docs/profiles/rbee-v1.json" >"$WORK/v1-jobs.json"
+  grep -q '"answer": "job"' "$WORK/v1-jobs.json" || fail "the profile copy does not want a job"
+  run --profile "$WORK/v1-jobs.json" --worker "$(rw --dialect rbee-v1)" --checks inference
+  expect_rc 1
+  expect_failed_check "Inference"
+  expect_out "POST /v1/inference streamed at once instead of answering with a job"
+  expect_nothing_left
+}
+
 case_rbee_v2_profile_against_an_rbee_worker_names_rbee() {
   run --profile rbee-v2 --worker "$(rw --dialect rbee)" --timeout 30
   expect_wrong_profile_named rbee
