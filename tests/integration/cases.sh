@@ -288,6 +288,22 @@ case_streams_that_break_the_grammar_are_named() {
   expect_nothing_left
 }
 
+# Invalid requests that get no answer, or an answer that is not the dialect's JSON error,
+# fail client-errors-are-4xx, naming the request.
+case_invalid_requests_without_a_proper_refusal_are_named() {
+  local worker="python3 $(dirname "${BASH_SOURCE[0]}")/hostile_worker.py --tame --bad-request-answer"
+  run --profile rbee-v2 --worker "$worker close" --checks client-errors-are-4xx
+  expect_rc 1
+  expect_failed_check "Client errors are 4xx"
+  expect_out "POST /v1/inference with max_tokens 0 got no answer"
+  run --profile rbee-v2 --worker "$worker plain" --checks client-errors-are-4xx
+  expect_rc 1
+  expect_failed_check "Client errors are 4xx"
+  expect_out "POST /v1/inference with max_tokens 0 was not refused as expected"
+  expect_out "with a JSON error body"
+  expect_nothing_left
+}
+
 # A worker's loading progress may say anything: a negative or huge layer count is not
 # shown and never ends the run. Run on a terminal, where the waiting line draws a bar: a
 # count of -5 once threw there, and the run ended "hivetest failed inside the Readiness step".

@@ -12,7 +12,8 @@ under another worker's id (on one kept-alive connection) before its own; --loadi
 has it load for S seconds first (503 on /health, ready false on /v1/ready), its loading
 progress saying --layers-loaded N of 32 layers (N may be nonsense: negative, huge);
 --stream-shape breaks its stream's grammar: no start event, no tokens, a token after the
-end event, or two end events."""
+end event, or two end events; --bad-request-answer close|plain answers a request it refuses
+by closing the connection without a word, or with a 400 that is not JSON."""
 import argparse
 import http.server
 import json
@@ -36,6 +37,7 @@ p.add_argument("--huge-heartbeats", action="store_true")
 p.add_argument("--foreign-heartbeats", type=int, default=0)
 p.add_argument("--oversized", choices=["line", "event"], help="a stream with a line over 1 MiB, or an event over 4 MiB")
 p.add_argument("--loading-seconds", type=float, default=0)
+p.add_argument("--bad-request-answer", choices=["close", "plain"])
 p.add_argument("--stream-shape", choices=["no-start", "no-tokens", "token-after-end", "two-ends"])
 p.add_argument("--layers-loaded", type=int, default=4)
 args = p.parse_args()
@@ -109,7 +111,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
             ok = isinstance(request, dict) and 1 <= request.get("max_tokens", 1) <= 2048 and request.get("temperature", 1) <= 2
         except ValueError:
             ok = False
-        if not ok:
+        if not ok and args.bad_request_answer == "close":
+            self.close_connection = True
+        elif not ok and args.bad_request_answer == "plain":
+            self.reply(400, "bad request" + EVIL, "text/plain")
+        elif not ok:
             self.reply(400, json.dumps({"error": "bad request" + EVIL}))
         else:
             self.reply(200, json.dumps({"job_id": "job-1", "sse_url": sse_url}))
