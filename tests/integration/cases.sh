@@ -218,7 +218,20 @@ case_bad_usage_gives_2() {
     ["--shard 1/2"]="--shard needs --matrix"
     ["--hive-bind nowhere"]="--hive-bind must be an IP address of this machine (got 'nowhere')"
     ["--profile /no/such/profile.json"]="--profile: /no/such/profile.json: cannot read it"
+    ["--port abc"]="hivetest: --port must be a port from 1 to 65535, or auto (got 'abc')"
+    ["--worker \"'unterminated\""]="hivetest: --worker must be a command a shell could split: unterminated single quote"
+    ["--matrix x.json --workers 2"]="hivetest: --matrix and --workers: give one or the other"
+    ["--checks health --skip-check inference"]="hivetest: --checks and --skip-check: give one or the other"
+    ["extra"]="hivetest: unexpected argument 'extra' (a command with arguments goes in quotes"
+    ["--temperature 3"]="hivetest: --temperature must be a number from 0 to 2"
+    ["--tap-version 12"]="hivetest: --tap-version must be 13 or 14"
+    ["--matrix /no/such.json"]="hivetest: --matrix: /no/such.json: cannot read it"
+    ["--matrix \$WORK/one.json --shard 2/2"]="hivetest: --shard 2/2: no worker of the matrix falls in this share"
+    ["--matrix \$WORK/big.json"]="hivetest: --matrix: $WORK/big.json: over 4 MiB; a matrix is a short list"
+    ["--profile \$WORK/big.json"]="hivetest: --profile: $WORK/big.json: over 1 MiB; a profile is a page of JSON"
   )
+  echo '[{"name": "only"}]' >"$WORK/one.json"
+  head -c $((5 * 1024 * 1024)) /dev/zero | tr '\0' ' ' >"$WORK/big.json"
   local args
   for args in "${!said[@]}"; do
     eval "\"\$HIVETEST\" $args" >"$WORK/out" 2>&1; rc=$?
