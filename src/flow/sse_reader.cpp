@@ -6,7 +6,8 @@
 namespace hivetest::flow {
 
 http::StreamHandler SseReader::handler() {
-  return {is_event_stream, [this](std::string_view chunk) {
+  return {[this](const http::ClientResponse& head) { return streamed = is_event_stream(head); },
+          [this](std::string_view chunk) {
             bytes += chunk.size();
             if (head.size() < head_kept) head.append(chunk.substr(0, head_kept - head.size()));
             bool ok = parser_.feed(chunk, [this](const http::SseEvent& e) {

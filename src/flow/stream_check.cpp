@@ -209,7 +209,8 @@ asio::awaitable<StreamRun> run_stream(const Endpoint& w, const profile::Placehol
     if (r) run.status = r.response->status;
     if (r && !is_event_stream(*r.response))
       co_return garbled(fmt::format("{} is not an event stream", stream_from), expected, status_and_body(*r.response));
-  } else if (r && stream.answer == profile::StreamCheck::Answer::job) {
+  } else if (reader.streamed && stream.answer == profile::StreamCheck::Answer::job) {
+    // Said by the head: a stream read only to its end marker leaves no whole answer.
     co_return garbled(fmt::format("{} streamed at once instead of answering with a job", stream_from),
                       fmt::format("200 {{\"{}\":\"/…\"}}", stream.sse_url_field), "an event stream");
   }

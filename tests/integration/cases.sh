@@ -618,6 +618,9 @@ case_workers_fit_a_low_soft_descriptor_limit() {
 # With the hard limit that low too, the workers that find no descriptor are not started,
 # and the hint names the limit, not the worker command.
 case_workers_past_the_hard_descriptor_limit_are_named() {
+  # The sanitizers' runtime needs descriptors too: out of them, UBSan cannot make the pipe
+  # it tests a vtable pointer's memory with, and reports a false "invalid vptr".
+  [[ ${HIVETEST_SANITIZE:-none} == none ]] || { echo "skip: sanitizers need descriptors of their own"; exit 77; }
   ulimit -n 128
   run --workers 32 --max-tokens 3
   expect_rc 2

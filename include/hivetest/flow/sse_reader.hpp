@@ -31,6 +31,7 @@ class SseReader {
   bool over_limit() const { return parser_.failed(); }
   const std::string& limit_error() const { return parser_.error(); }
 
+  bool streamed = false;  // the answer's head said it is an event stream, whether or not it was read to its end
   std::size_t bytes = 0;
   std::size_t events = 0;
   std::string head;       // the first bytes of the body
