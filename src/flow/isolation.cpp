@@ -10,7 +10,6 @@
 #include <asio/redirect_error.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
-
 #include <fmt/format.h>
 
 #include "hivetest/flow/behaviour_checks.hpp"
