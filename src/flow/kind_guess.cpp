@@ -19,7 +19,7 @@ asio::awaitable<bool> answers_as(const Endpoint& w, const profile::IdentifyProbe
                                   head = h;
                                   return is_event_stream(h);
                                 },
-                                [](std::string_view) { return false; }};
+                                [](std::string_view, auto) { return false; }};
   auto req = worker_request(w.config, q.method, q.path, profile::expand_json(q.body, w.json_values));
   auto r = co_await http::fetch(w.ex, w.host, w.port, req, std::chrono::steady_clock::now() + question_timeout, only_head);
   if (r) head = std::move(*r.response);

@@ -7,12 +7,12 @@ namespace hivetest::flow {
 
 http::StreamHandler SseReader::handler() {
   return {[this](const http::ClientResponse& head) { return streamed = is_event_stream(head); },
-          [this](std::string_view chunk) {
+          [this](std::string_view chunk, std::chrono::steady_clock::time_point arrived) {
             bytes += chunk.size();
             if (head.size() < head_kept) head.append(chunk.substr(0, head_kept - head.size()));
-            bool ok = parser_.feed(chunk, [this](const http::SseEvent& e) {
+            bool ok = parser_.feed(chunk, [this, arrived](const http::SseEvent& e) {
               ++events;
-              last_event = std::chrono::steady_clock::now();
+              last_event = arrived;
               if (!stopped_ && !on_data(e.data)) stopped_ = true;
             });
             return ok && !stopped_;

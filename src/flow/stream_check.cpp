@@ -34,6 +34,7 @@ struct StreamTally {
   std::optional<int64_t> count;
   std::vector<std::string> same_values;
   std::string scratch;  // a non-string value as JSON, for the moment it is compared
+  profile::Lookup event;  // the event at hand, looked up path after path
 
   void broke(std::string what) {
     if (broken_rule.empty()) broken_rule = std::move(what);
@@ -42,57 +43,58 @@ struct StreamTally {
     if (accounting.empty()) accounting = std::move(what);
   }
 
-  bool on_event(simdjson::dom::element e) {
+  // `arrived`: when the event's bytes were read.
+  bool on_event(simdjson::dom::element e, Clock::time_point arrived) {
     using profile::matches_all;
     using profile::text_at;
-    if (!g.error.empty() && matches_all(e, g.error)) {
+    event.reset(e);
+    if (!g.error.empty() && matches_all(event, g.error)) {
       std::vector<std::string> parts;
-      for (const auto& p : g.error_text) parts.push_back(text_at(e, p));
+      for (const auto& p : g.error_text) parts.push_back(text_at(event, p));
       error_event = excerpt(fmt::format("{}", fmt::join(parts, ": ")));
       return true;
     }
     for (std::size_t i = 0; i < g.same.size(); ++i) {
-      auto v = text_at(e, g.same[i], scratch);
+      auto v = text_at(event, g.same[i], scratch);
       if (same_values.size() <= i) same_values.emplace_back(v);
       else if (v != same_values[i])
         broke(fmt::format("\"{}\" changed from \"{}\" to \"{}\"", g.same[i].text(), excerpt(same_values[i], 60), excerpt(v, 60)));
     }
-    if (!g.start.empty() && matches_all(e, g.start)) started = true;
-    if (matches_all(e, g.token)) {
+    if (!g.start.empty() && matches_all(event, g.start)) started = true;
+    if (matches_all(event, g.token)) {
       if (ended) broke(fmt::format("a token after the end event (token {})", stats.tokens));
-      auto now = Clock::now();
-      if (stats.tokens == 0) stats.time_to_first_token = std::chrono::duration_cast<std::chrono::microseconds>(now - started_at);
-      if (token_times.size() < max_token_times) token_times.push_back(now);
+      if (stats.tokens == 0) stats.time_to_first_token = std::chrono::duration_cast<std::chrono::microseconds>(arrived - started_at);
+      if (token_times.size() < max_token_times) token_times.push_back(arrived);
       if (!g.token_index.empty()) {
-        auto index = profile::at_path(e, g.token_index);
+        auto index = event.at(g.token_index);
         uint64_t n = 0;
         bool numbered = index && !index->get_uint64().get(n) && n == stats.tokens;
-        auto said = numbered ? std::string_view() : text_at(e, g.token_index, scratch);
+        auto said = numbered ? std::string_view() : text_at(event, g.token_index, scratch);
         if (!numbered && said != std::to_string(stats.tokens)) {  // "3" as a string counts too
           miscounted(fmt::format("token {} has index {}", stats.tokens, said.empty() ? "none" : excerpt(said, 20)));
         }
       }
       ++stats.tokens;
-      if (stats.text.size() < 4096) stats.text += text_at(e, g.token_text, scratch);
+      if (stats.text.size() < 4096) stats.text += text_at(event, g.token_text, scratch);
       if (close_after > 0 && stats.tokens >= close_after) {
         closed_early = true;
         return false;
       }
     }
-    if (!g.end.empty() && matches_all(e, g.end)) {
+    if (!g.end.empty() && matches_all(event, g.end)) {
       if (ended) broke("a second end event");
       ended = true;
-      stats.stop_reason = text_at(e, g.stop_reason);
+      stats.stop_reason = text_at(event, g.stop_reason);
       // A stream without an end marker ends with its end event.
-      if (g.done.empty()) return read_count(e), false;
+      if (g.done.empty()) return read_count(), false;
     }
-    read_count(e);
+    read_count();
     return true;
   }
 
-  void read_count(simdjson::dom::element e) {
+  void read_count() {
     if (g.count.empty()) return;
-    auto v = profile::at_path(e, g.count);
+    auto v = event.at(g.count);
     int64_t n = 0;
     if (v && !v->get_int64().get(n)) count = n;
   }
@@ -124,12 +126,17 @@ struct StreamTally {
   void figures() {
     if (token_times.size() < 2) return;
     std::vector<std::chrono::microseconds> gaps;
+    gaps.reserve(token_times.size() - 1);
     for (std::size_t i = 1; i < token_times.size(); ++i)
       gaps.push_back(std::chrono::duration_cast<std::chrono::microseconds>(token_times[i] - token_times[i - 1]));
     auto decode = std::chrono::duration<double>(token_times.back() - token_times.front()).count();
     stats.tokens_per_second = decode > 0 ? static_cast<double>(gaps.size()) / decode : 0;
-    std::sort(gaps.begin(), gaps.end());
-    auto at = [&](double q) { return gaps[std::min(gaps.size() - 1, static_cast<std::size_t>(q * static_cast<double>(gaps.size())))]; };
+    // Two quantiles, each found in linear time: no need to sort them all.
+    auto at = [&gaps](double q) {
+      auto nth = gaps.begin() + static_cast<std::ptrdiff_t>(std::min(gaps.size() - 1, static_cast<std::size_t>(q * static_cast<double>(gaps.size()))));
+      std::nth_element(gaps.begin(), nth, gaps.end());
+      return *nth;
+    };
     stats.inter_token_p50 = at(0.50);
     stats.inter_token_p99 = at(0.99);
   }
@@ -178,7 +185,7 @@ asio::awaitable<StreamRun> run_stream(const Endpoint& w, const profile::Placehol
   auto deadline = Clock::now() + cfg.inference_timeout;
   StreamTally tally{.g = stream.events, .stats = stats, .started_at = Clock::now(), .close_after = close_after};
   SseReader reader(stream.events.done);
-  reader.json_events([&tally](simdjson::dom::element e) { return tally.on_event(e); });
+  reader.json_events([&tally, &reader](simdjson::dom::element e) { return tally.on_event(e, reader.last_event); });
 
   auto request = worker_request(cfg, stream.method, stream.path, profile::expand_json(stream.body, values));
   auto r = co_await http::fetch(*w.connections, request, deadline, reader.handler());

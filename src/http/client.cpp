@@ -108,12 +108,13 @@ asio::awaitable<FetchResult> exchange_on(tcp::socket& sock, const std::string& w
   MessageParser parser(MessageParser::Kind::response, limits);
   ClientResponse resp;
   bool stopped = false;  // the body's reader wants no more
-  auto sink = [&stream, &stopped](std::string_view chunk) {
-    if (!stopped && !stream.on_body(chunk)) stopped = true;
+  std::chrono::steady_clock::time_point read_at;  // one clock reading per read, not per chunk
+  auto sink = [&stream, &stopped, &read_at](std::string_view chunk) {
+    if (!stopped && !stream.on_body(chunk, read_at)) stopped = true;
     return true;  // what follows is parsed, not shown to the reader
   };
   int read_after_stop = 0;
-  std::array<char, 16 * 1024> buf;
+  std::array<char, 64 * 1024> buf;
   bool eof = false;
   for (;;) {
     std::size_t n = 0;
@@ -122,6 +123,7 @@ asio::awaitable<FetchResult> exchange_on(tcp::socket& sock, const std::string& w
     if (cutoff.passed) ec = asio::error::operation_aborted;
     else if (!eof) n = co_await sock.async_read_some(asio::buffer(buf), asio::redirect_error(asio::use_awaitable, ec));
     after.answered = after.answered || n > 0;
+    read_at = std::chrono::steady_clock::now();
     if (ec == asio::error::eof) eof = true;
     else if (ec) {
       result.error = fmt::format("reading the answer to {} {} failed: {}", req.method, req.target, ec.message());

@@ -3,10 +3,22 @@
 
 #include <algorithm>
 #include <charconv>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
 namespace hivetest::profile {
+
+namespace {
+
+// The number of a path's beginning: the same text, the same number, in every path read.
+// Profiles are bounded, and so are the beginnings of their paths.
+std::size_t prefix_number(std::string_view prefix) {
+  static std::unordered_map<std::string, std::size_t> numbers;
+  return numbers.try_emplace(std::string(prefix), numbers.size()).first->second;
+}
+
+}  // namespace
 
 JsonPath::JsonPath(std::string text) : text_(std::move(text)) {
   std::string_view rest = text_;
@@ -14,7 +26,7 @@ JsonPath::JsonPath(std::string text) : text_(std::move(text)) {
     auto dot = rest.find('.');
     std::string_view part = rest.substr(0, dot);
     rest = dot == std::string_view::npos ? std::string_view{} : rest.substr(dot + 1);
-    Step step{std::string(part), std::nullopt};
+    Step step{std::string(part), std::nullopt, prefix_number(std::string_view(text_.data(), part.end() - text_.data()))};
     std::size_t index = 0;
     auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), index);
     if (ec == std::errc{} && end == part.data() + part.size()) step.index = index;
@@ -22,22 +34,47 @@ JsonPath::JsonPath(std::string text) : text_(std::move(text)) {
   }
 }
 
-std::optional<simdjson::dom::element> at_path(simdjson::dom::element root, const JsonPath& path) {
-  simdjson::dom::element at = root;
-  for (const auto& step : path.steps()) {
-    if (at.is_array()) {
-      if (!step.index || at.at(*step.index).get(at)) return std::nullopt;
-    } else if (at.is_object()) {
-      if (at.get_object().value_unsafe().at_key(step.key).get(at)) return std::nullopt;
-    } else {
-      return std::nullopt;
+std::optional<simdjson::dom::element> Lookup::at(const JsonPath& path) {
+  const auto& steps = path.steps();
+  // The beginning that this path shares with the last one is not walked again.
+  std::size_t i = 0;
+  simdjson::dom::element at = root_;
+  while (i < walked_ && i < steps.size() && steps[i].prefix == prefix_[i]) at = value_[i++];
+  if (i == steps.size()) return at;
+  if (missing_ && i == walked_ && steps[i].prefix == prefix_[i]) return std::nullopt;
+  for (; i < steps.size(); ++i) {
+    const auto& step = steps[i];
+    bool found = false;
+    if (at.is_array()) found = step.index && !at.at(*step.index).get(at);
+    else if (at.is_object()) found = !at.get_object().value_unsafe().at_key(step.key).get(at);
+    if (i < remembered) {
+      prefix_[i] = step.prefix;
+      value_[i] = at;
+      walked_ = found ? i + 1 : i;
+      missing_ = !found;
     }
+    if (!found) return std::nullopt;
   }
   return at;
 }
 
-std::string_view text_at(simdjson::dom::element root, const JsonPath& path, std::string& scratch) {
-  auto v = at_path(root, path);
+std::optional<simdjson::dom::element> at_path(simdjson::dom::element root, const JsonPath& path) {
+  Lookup in(root);
+  return in.at(path);
+}
+
+std::string text_at(simdjson::dom::element root, const JsonPath& path) {
+  Lookup in(root);
+  return text_at(in, path);
+}
+
+bool matches_all(simdjson::dom::element root, const std::vector<FieldRule>& rules) {
+  Lookup in(root);
+  return matches_all(in, rules);
+}
+
+std::string_view text_at(Lookup& in, const JsonPath& path, std::string& scratch) {
+  auto v = in.at(path);
   if (!v) return {};
   std::string_view s;
   if (!v->get_string().get(s)) return s;
@@ -45,13 +82,13 @@ std::string_view text_at(simdjson::dom::element root, const JsonPath& path, std:
   return scratch;
 }
 
-std::string text_at(simdjson::dom::element root, const JsonPath& path) {
+std::string text_at(Lookup& in, const JsonPath& path) {
   std::string scratch;
-  return std::string(text_at(root, path, scratch));
+  return std::string(text_at(in, path, scratch));
 }
 
-bool matches(simdjson::dom::element root, const FieldRule& rule) {
-  auto v = at_path(root, rule.path);
+bool matches(Lookup& in, const FieldRule& rule) {
+  auto v = in.at(rule.path);
   switch (rule.kind) {
     case FieldRule::Kind::present: return v.has_value();
     case FieldRule::Kind::is_string: return v && v->is_string();
@@ -78,9 +115,9 @@ bool matches(simdjson::dom::element root, const FieldRule& rule) {
   return false;
 }
 
-bool matches_all(simdjson::dom::element root, const std::vector<FieldRule>& rules) {
+bool matches_all(Lookup& in, const std::vector<FieldRule>& rules) {
   for (const auto& r : rules)
-    if (!matches(root, r)) return false;
+    if (!matches(in, r)) return false;
   return true;
 }
 

@@ -169,7 +169,7 @@ TEST_CASE("a stream read to its end marker keeps its connection when its end is 
     http::Connections to(ex, "127.0.0.1", server.port(), 1);
     std::string seen;
     http::StreamHandler until_done{[](const http::ClientResponse&) { return true; },
-                                   [&seen](std::string_view chunk) {
+                                   [&seen](std::string_view chunk, auto) {
                                      seen += chunk;
                                      return seen.find("[DONE]") == std::string::npos;
                                    }};
@@ -208,7 +208,7 @@ TEST_CASE("a stream its reader stops is closed, not read to its end") {
     http::Connections to(ex, "127.0.0.1", acceptor.local_endpoint().port(), 1);
     int chunks = 0;
     http::StreamHandler first_only{[](const http::ClientResponse&) { return true; },
-                                   [&chunks](std::string_view) { return ++chunks < 1; }};
+                                   [&chunks](std::string_view, auto) { return ++chunks < 1; }};
     http::ClientRequest root;
     auto r = co_await http::fetch(to, root, Clock::now() + 5s, first_only);
     CHECK_FALSE(r.timed_out);  // a client reading on would only stop at the deadline

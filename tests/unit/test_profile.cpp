@@ -3,6 +3,8 @@
 
 #include <fstream>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <simdjson.h>
 
@@ -153,6 +155,48 @@ TEST_CASE("field rules: equals, one_of, non_empty, present, is_string, and paths
   CHECK_FALSE(rule_holds(R"({"choices":[{"finish_reason":null}]})", R"({"choices.0.finish_reason": {"is_string": true}})"));
   CHECK_FALSE(rule_holds(R"({"choices":[]})", R"({"choices.0.finish_reason": {"is_string": true}})"));
   CHECK_FALSE(rule_holds(R"([1])", R"({"status": "ok"})"));
+}
+
+TEST_CASE("paths looked up one after another find what each finds alone") {
+  // Shared beginnings, a missing step and paths beyond it, arrays, a repeated key (the
+  // first counts), a scalar with no members, the root, and nesting deeper than is kept.
+  const std::string json = R"({"a":{"b":[10,{"c":"x"}],"d":null},"a":{"b":1},"e":[[1,2],[3]],"f":"s",)"
+                           R"("l1":{"l2":{"l3":{"l4":{"l5":{"l6":{"l7":{"l8":{"l9":{"l10":"deep"}}}}}}}}}})";
+  const std::vector<std::pair<std::string, std::string>> expected = {
+      {"a.b.1.c", "x"}, {"a.b.0", "10"}, {"a.d", "null"}, {"a.x", ""}, {"a.x.y", ""}, {"a.b.1.c", "x"},
+      {"e.0.1", "2"}, {"e.1.0", "3"}, {"e.2", ""}, {"e.1.0.z", ""}, {"f", "s"}, {"f.g", ""}, {"f.0", ""},
+      {"l1.l2.l3.l4.l5.l6.l7.l8.l9.l10", "deep"}, {"l1.l2.l3.l4.l5.l6.l7.l8.l9.x", ""},
+      {"l1.l2.l3.l4.l5.l6.l7.l8.l9.l10", "deep"}, {"", ""}};
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  REQUIRE(!parser.parse(json).get(root));
+  std::vector<JsonPath> paths;
+  for (const auto& [path, text] : expected) paths.emplace_back(path);
+
+  // Each alone, as expected.
+  for (std::size_t i = 0; i + 1 < expected.size(); ++i) {
+    CAPTURE(expected[i].first);
+    auto v = at_path(root, paths[i]);
+    CHECK(v.has_value() == !expected[i].second.empty());
+    if (v) CHECK(text_at(root, paths[i]) == expected[i].second);
+  }
+  CHECK(at_path(root, paths.back()) .has_value());  // the empty path is the document
+  CHECK(text_at(root, JsonPath("a.b")) == "[10,{\"c\":\"x\"}]");
+
+  // Every path after every other one, in one Lookup, finds the same as alone.
+  auto same = [](std::optional<simdjson::dom::element> a, std::optional<simdjson::dom::element> b) {
+    return a.has_value() == b.has_value() && (!a || simdjson::minify(*a) == simdjson::minify(*b));
+  };
+  for (std::size_t i = 0; i < paths.size(); ++i) {
+    for (std::size_t j = 0; j < paths.size(); ++j) {
+      CAPTURE(paths[i].text());
+      CAPTURE(paths[j].text());
+      Lookup in(root);
+      CHECK(same(in.at(paths[i]), at_path(root, paths[i])));
+      CHECK(same(in.at(paths[j]), at_path(root, paths[j])));
+      CHECK(same(in.at(paths[i]), at_path(root, paths[i])));
+    }
+  }
 }
 
 TEST_CASE("statuses: exact, a class, any") {

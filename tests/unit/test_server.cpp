@@ -4,6 +4,9 @@
 
 #include "run_test.hpp"
 
+#include <algorithm>
+#include <vector>
+
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/io_context.hpp>
@@ -333,12 +336,23 @@ TEST_CASE("the client reads a streamed chunked answer piece by piece") {
   run_test([](asio::any_io_executor ex) -> asio::awaitable<void> {
     auto server = echo_server(ex);
     std::string streamed;
+    std::vector<Clock::time_point> read_at;  // when each chunk was read, as the client says
     http::StreamHandler handler{[](const http::ClientResponse& head) { return head.status == 200; },
-                                [&](std::string_view chunk) { streamed += chunk; return true; }};
+                                [&](std::string_view chunk, Clock::time_point at) {
+                                  streamed += chunk;
+                                  read_at.push_back(at);
+                                  return true;
+                                }};
     http::ClientRequest req;
     req.target = "/stream";
+    const auto asked = Clock::now();
     auto r = co_await http::fetch(ex, "127.0.0.1", server->port(), req, Clock::now() + 5s, handler);
+    const auto answered = Clock::now();
     REQUIRE(r);
+    REQUIRE(read_at.size() >= 1);
+    CHECK(read_at.front() >= asked);
+    CHECK(std::is_sorted(read_at.begin(), read_at.end()));
+    CHECK(read_at.back() <= answered);
     CHECK(r.response->header("content-type") == std::optional<std::string_view>("text/event-stream"));
     CHECK(streamed == "data: 0\n\ndata: 1\n\ndata: 2\n\n");
     CHECK(r.response->body.empty());

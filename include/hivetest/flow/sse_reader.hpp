@@ -37,6 +37,7 @@ class SseReader {
   std::string head;       // the first bytes of the body
   bool done = false;      // the end marker came
   std::string not_json;   // the start of an event that is not JSON, which stopped the reading
+  // When the bytes of the last event were read.
   std::chrono::steady_clock::time_point last_event = std::chrono::steady_clock::now();
 
  private:

@@ -38,10 +38,11 @@ struct FetchResult {
 };
 
 // Decides, once the head has arrived, whether the body is streamed to on_body (true)
-// or stored in the response (false). on_body returning false stops reading.
+// or stored in the response (false). on_body returning false stops reading. `read_at`
+// is when the chunk's bytes were read: every chunk of one read has the same.
 struct StreamHandler {
   std::function<bool(const ClientResponse& head)> on_head;
-  std::function<bool(std::string_view chunk)> on_body;
+  std::function<bool(std::string_view chunk, std::chrono::steady_clock::time_point read_at)> on_body;
 };
 
 // Sends one request and reads the response (Content-Length, chunked, or until close),

@@ -16,6 +16,9 @@ class JsonPath {
   struct Step {
     std::string key;
     std::optional<std::size_t> index;  // the key read as an array index, when it is a number
+    // The path up to this step as a number, the same for the same text in every path
+    // ("choices.0" in "choices.0.delta.content" and in "choices.0.finish_reason").
+    std::size_t prefix = 0;
   };
   JsonPath() = default;
   JsonPath(std::string text);  // NOLINT(google-explicit-constructor): profiles write paths as text
