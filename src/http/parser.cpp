@@ -193,6 +193,7 @@ ParseStatus MessageParser::finish() {
   if (s_->error_status) return ParseStatus::error;
   auto rc = llhttp_finish(&s_->parser);
   if (rc == HPE_OK || rc == HPE_PAUSED) return s_->message_done ? ParseStatus::message_done : ParseStatus::need_more;
+  if (rc == HPE_INVALID_EOF_STATE) return ParseStatus::need_more;  // cut short: not malformed, unfinished
   s_->error_status = 400;
   s_->error = llhttp_get_error_reason(&s_->parser) ? llhttp_get_error_reason(&s_->parser) : "connection closed mid-message";
   return ParseStatus::error;

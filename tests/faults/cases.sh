@@ -24,12 +24,6 @@ run_dialect_fault() {
   run_timed --profile "$dialect" --worker "$(rw --dialect "$dialect" --fault "$fault")" "$@"
 }
 
-# The summary names the check that failed, e.g. "Readiness".
-expect_failed_check() { expect_out "❌ $1 test FAILED"; }
-# The worker's last log lines are shown, and they hold this.
-expect_worker_log() {
-  sed -n '/Worker logs (last/,/Test Summary/p' "$WORK/out" | grep -qF -- "$1" || fail "the worker log shown lacks: $1"
-}
 # Timing is asserted only as causality, with a margin of 5x either way: speed is measured in
 # tools/bench, never asserted here.
 # A fault seen as it happens: the run ended well before the deadline of $1 seconds it would
@@ -309,7 +303,7 @@ case_ignore_disconnect() {
   run_timed --worker "$(rw --fault ignore-disconnect --token-delay-ms 1)"
   expect_rc 1
   expect_failed_check "Disconnect cancels"
-  expect_out "Kept generating after the client left"
+  expect_out "Kept generating after the client left: the next request got no token in time"
   expect_worker_log "fault ignore-disconnect: generating on for no one"
   expect_fast 30
   expect_nothing_left

@@ -301,6 +301,59 @@ case_streams_that_break_the_grammar_are_named() {
   expect_nothing_left
 }
 
+# A loading progress stream that goes over a limit, sends an event that is not JSON, or is
+# cut halfway fails loading-progress, naming the endpoint and what went wrong.
+case_broken_loading_progress_streams_are_named() {
+  local worker="python3 $(dirname "${BASH_SOURCE[0]}")/hostile_worker.py --tame --progress-answer" answer
+  local -A said=(
+    [over-limit]="GET /v1/loading/progress went over a limit: SSE line longer than max_line (1048576 bytes)"
+    [not-json]="GET /v1/loading/progress sent an event that is not JSON"
+    [cut]="GET /v1/loading/progress failed: connection closed before the answer to GET /v1/loading/progress was complete")
+  for answer in over-limit not-json cut; do
+    run --profile rbee-v2 --worker "$worker $answer" --checks loading-progress
+    echo "$answer: exit status $rc"
+    expect_rc 1
+    expect_failed_check "Loading progress"
+    expect_out "${said[$answer]}"
+  done
+  expect_nothing_left
+}
+
+# A health endpoint that closes the connection without a word fails the health check,
+# naming the request; the other checks still run.
+case_health_without_an_answer_is_named() {
+  run --profile rbee-v2 --worker "python3 $(dirname "${BASH_SOURCE[0]}")/hostile_worker.py --tame --cut-health"
+  expect_rc 1
+  expect_failed_check "Health"
+  expect_out "GET /health failed: "
+  expect_out "Inference streamed 3 tokens"
+  expect_nothing_left
+}
+
+# A worker that exits before its heartbeats are in fails the heartbeat step with its exit
+# status and the count it got, not at the heartbeat deadline.
+case_worker_exiting_while_heartbeats_are_awaited_is_named() {
+  run --profile rbee-v2 --worker "python3 $(dirname "${BASH_SOURCE[0]}")/hostile_worker.py --tame --exit-after-heartbeat" \
+      --checks heartbeats --heartbeats 2 --heartbeat-timeout 60
+  echo "exit status $rc after $elapsed_ms ms"
+  expect_rc 1
+  expect_failed_check "Heartbeat"
+  expect_out "Worker exited while waiting for heartbeats: exited with status 3"
+  (( elapsed_ms < 30000 )) || fail "took $elapsed_ms ms: the heartbeat deadline, not the exit, ended the wait"
+  expect_nothing_left
+}
+
+# A first token that comes, but later than a dropped stream allows, fails
+# disconnect-cancels with the time it took.
+case_a_late_first_token_after_a_dropped_stream_is_named() {
+  run --profile rbee-v2 --worker "python3 $(dirname "${BASH_SOURCE[0]}")/hostile_worker.py --tame --slow-after-drop" \
+      --checks disconnect-cancels
+  expect_rc 1
+  expect_failed_check "Disconnect cancels"
+  expect_out "Kept generating after the client left: the next first token came after 1"
+  expect_nothing_left
+}
+
 # Invalid requests that get no answer, or an answer that is not the dialect's JSON error,
 # fail client-errors-are-4xx, naming the request.
 case_invalid_requests_without_a_proper_refusal_are_named() {

@@ -13,8 +13,16 @@ has it load for S seconds first (503 on /health, ready false on /v1/ready), its 
 progress saying --layers-loaded N of 32 layers (N may be nonsense: negative, huge);
 --stream-shape breaks its stream's grammar: no start event, no tokens, a token after the
 end event, or two end events; --bad-request-answer close|plain answers a request it refuses
-by closing the connection without a word, or with a 400 that is not JSON."""
+by closing the connection without a word, or with a 400 that is not JSON;
+--progress-answer over-limit|not-json|cut breaks its loading progress stream once it is
+ready: a line over 1 MiB, an event that is not JSON, or the connection closed halfway;
+--cut-health closes the connection on GET /health once it has said it is ready, without a
+word; --exit-after-heartbeat sends its one heartbeat only once it has said it is ready, and
+exits with status 3 as soon as the hive has taken it; --slow-after-drop delays by 1.25 s the
+first token of a one-token request that follows a longer one (a worker still generating for
+a client that left)."""
 import argparse
+import os
 import http.server
 import json
 import sys
@@ -40,8 +48,15 @@ p.add_argument("--loading-seconds", type=float, default=0)
 p.add_argument("--bad-request-answer", choices=["close", "plain"])
 p.add_argument("--stream-shape", choices=["no-start", "no-tokens", "token-after-end", "two-ends"])
 p.add_argument("--layers-loaded", type=int, default=4)
+p.add_argument("--progress-answer", choices=["over-limit", "not-json", "cut"])
+p.add_argument("--cut-health", action="store_true")
+p.add_argument("--exit-after-heartbeat", action="store_true")
+p.add_argument("--slow-after-drop", action="store_true")
 args = p.parse_args()
 STARTED = time.monotonic()
+SAID_READY = threading.Event()  # it has answered /v1/ready with ready true
+LAST_MAX_TOKENS = [0]  # of the last inference request
+SLOW_JOB = [False]     # the job at hand is a one-token request after a longer one
 
 
 def loading():
@@ -80,10 +95,23 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.reply(200, json.dumps({"ready": False, "state": "loading", "model_loaded": False}))
         elif self.path == "/v1/loading/progress" and loading():
             self.events([json.dumps({"stage": "loading_to_vram", "layers_loaded": args.layers_loaded, "layers_total": 32})])
+        elif self.path == "/health" and args.cut_health and SAID_READY.is_set():
+            self.close_connection = True
         elif self.path == "/health":
             self.reply(200, json.dumps({"status": "healthy", "vram_bytes": 1}))
         elif self.path == "/v1/ready":
             self.reply(200, json.dumps({"ready": True, "state": "idle" + EVIL, "model_loaded": True}))
+            SAID_READY.set()
+        elif self.path == "/v1/loading/progress" and args.progress_answer == "cut":
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Content-Length", "1000")
+            self.end_headers()
+            self.wfile.write(b'data: {"stage": "loading_to_vram"}\n\n')
+            self.close_connection = True
+        elif self.path == "/v1/loading/progress" and args.progress_answer:
+            event = "x" * (2 << 20) if args.progress_answer == "over-limit" else "loading, please wait"
+            self.events([event, json.dumps({"stage": "ready"})])
         elif self.path == "/v1/loading/progress":
             self.events([json.dumps({"stage": "ready"})])
         elif self.path.endswith("/stream") and args.oversized:
@@ -94,6 +122,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 big = "".join("data: " + "y" * 1_000_000 + "\n" for _ in range(5)) + "\n"
             self.reply(200, f"data: {token}\n\n{big}data: [DONE]\n\n", "text/event-stream")
         elif self.path.endswith("/stream"):
+            if SLOW_JOB[0]:
+                time.sleep(1.25)  # the slot is still taken by the generation whose client left
             shape = args.stream_shape
             count = 0 if shape == "no-tokens" else 3
             tokens = [json.dumps({"type": "token", "t": "tok" + EVIL, "i": i}) for i in range(count)]
@@ -118,6 +148,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         elif not ok:
             self.reply(400, json.dumps({"error": "bad request" + EVIL}))
         else:
+            SLOW_JOB[0] = args.slow_after_drop and request.get("max_tokens") == 1 and LAST_MAX_TOKENS[0] > 1
+            LAST_MAX_TOKENS[0] = request.get("max_tokens", 0)
             self.reply(200, json.dumps({"job_id": "job-1", "sse_url": sse_url}))
 
 
@@ -131,6 +163,8 @@ def beat():
             conn.getresponse().read()
         conn.close()
         log(f"{args.foreign_heartbeats} foreign heartbeats sent")
+    if args.exit_after_heartbeat:
+        SAID_READY.wait()
     data = json.dumps({"worker_id": args.worker_id, "timestamp": "2026-01-01T00:00:00Z", "health_status": "healthy"})
     if args.huge_heartbeats:
         data = data[:-1] + ', "padding": "' + "x" * (2 << 20) + '"}'
@@ -138,6 +172,8 @@ def beat():
     try:
         urllib.request.urlopen(req, timeout=10).read()
         log("heartbeat sent")
+        if args.exit_after_heartbeat:
+            os._exit(3)
     except Exception as e:  # a refused heartbeat: the worker logs it and goes on, as workers do
         log(f"heartbeat failed: {e}")
 

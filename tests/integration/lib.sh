@@ -68,6 +68,19 @@ finish_bg() {
 
 expect_rc() { [[ $rc == "$1" ]] || fail "exit status $rc, expected $1"; }
 expect_out() { grep -qF -- "$1" "$WORK/out" || fail "output lacks: $1"; }
+# The summary names the check that failed, e.g. "Readiness".
+expect_failed_check() { expect_out "❌ $1 test FAILED"; }
+# The worker's last log lines are shown, and they hold this.
+expect_worker_log() {
+  sed -n '/Worker logs (last/,/Test Summary/p' "$WORK/out" | grep -qF -- "$1" || fail "the worker log shown lacks: $1"
+}
+# A case that calls what does not exist fails, not just says so and goes on: bash runs this
+# in a subshell, so the case's own shell is told by a signal.
+command_not_found_handle() {
+  echo "FAIL: no such command: $1"
+  kill -s USR1 $$
+}
+trap 'exit 1' USR1
 worker_pids() { sed -n 's/.*Worker started (PID \([0-9]*\).*/\1/p' "$WORK/out" 2>/dev/null; }
 worker_pid() { worker_pids | head -n 1; }
 

@@ -37,7 +37,8 @@ class MessageParser {
   MessageParser& operator=(const MessageParser&) = delete;
 
   ParseStatus feed(std::string_view data, std::size_t& consumed);
-  // The peer closed: completes a body that runs until close, or reports a cut message.
+  // The peer closed: completes a body that runs until close; a message cut short stays
+  // need_more, for the caller to say that the connection closed before its end.
   ParseStatus finish();
   void next();  // ready for the next message on the same connection
 
