@@ -1,8 +1,8 @@
 // The isolation test of one worker, as one coroutine that reads like its list of steps (README, "What happens").
 #include "hivetest/flow/isolation.hpp"
 
+#include <cerrno>
 #include <csignal>
-#include <cstring>
 #include <filesystem>
 #include <unistd.h>
 
@@ -131,14 +131,13 @@ bool start_worker(Session& s, bool hold_port) {
     spoke->notify();
     if (verbose) obs.worker_line(i, {stream, Clock::now(), std::string(text), cut});
   };
-  std::string error;
+  process::SpawnError error;
   s.child = process::Child::spawn(s.ex, *s.guard, opts, &error);
   if (!s.child) {
     // Out of descriptors says the run is too big for the limit, not that the command is wrong.
-    const bool out_of_descriptors = error.find(std::strerror(EMFILE)) != std::string::npos;
-    return s.fail(Step::spawn, "spawn", fmt::format("Worker not started: {}", error), "a worker command that runs",
-                  error,
-                  out_of_descriptors
+    return s.fail(Step::spawn, "spawn", fmt::format("Worker not started: {}", error.message), "a worker command that runs",
+                  error.message,
+                  error.errno_value == EMFILE
                       ? "too many workers at once for the open-files limit (ulimit -n): use --max-parallel, or raise the hard limit"
                       : "check --worker (it is split like a shell would, and run without one)",
                   Outcome::error);

@@ -249,25 +249,25 @@ std::string ExitStatus::describe() const {
 }
 
 std::unique_ptr<Child> Child::spawn(asio::any_io_executor ex, RunGuard& guard, const SpawnOptions& opts,
-                                    std::string* error) {
+                                    SpawnError* error) {
   if (opts.argv.empty() || opts.argv[0].empty()) {
-    if (error) *error = "cannot run an empty command";
+    if (error) *error = {"cannot run an empty command"};
     return nullptr;
   }
   const std::string& name = opts.argv[0];
   Reaper* const reaper = guard.reaper();
   WorkerMarks marks = guard.next_worker();
-  const auto fail = [&](std::string message) -> std::unique_ptr<Child> {
+  const auto fail = [&](SpawnError why) -> std::unique_ptr<Child> {
     if (marks.cgroup) remove_cgroup(*marks.cgroup);
-    if (error) *error = std::move(message);
+    if (error) *error = std::move(why);
     return nullptr;
   };
 
   Fd out_r, out_w, err_r, err_w;
   if (!make_pipe(out_r, out_w) || !make_pipe(err_r, err_w))
-    return fail(fmt::format("cannot run '{}': pipe: {}", name, std::strerror(errno)));
+    return fail({fmt::format("cannot run '{}': pipe: {}", name, std::strerror(errno)), errno});
   if (::fcntl(out_r.get(), F_SETFL, O_NONBLOCK) != 0 || ::fcntl(err_r.get(), F_SETFL, O_NONBLOCK) != 0)
-    return fail(fmt::format("cannot run '{}': fcntl: {}", name, std::strerror(errno)));
+    return fail({fmt::format("cannot run '{}': fcntl: {}", name, std::strerror(errno)), errno});
   const Fd cgroup_procs = marks.cgroup ? above_stdio(open_cgroup_procs(*marks.cgroup)) : Fd();
   StartRequest request{opts.argv, opts.extra_env, out_w.get(), err_w.get(), cgroup_procs.get(), reaper};
   request.extra_env.push_back(marks.env_entry);
@@ -303,7 +303,7 @@ std::unique_ptr<Child> Child::spawn(asio::any_io_executor ex, RunGuard& guard, c
     while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
     }
     if (reaper) reaper->forget(pid);
-    return fail(fmt::format("cannot watch '{}': {}", name, e.what()));
+    return fail({fmt::format("cannot watch '{}': {}", name, e.what())});
   }
 
   asio::co_spawn(ex, watch_exit(s), asio::detached);

@@ -214,12 +214,12 @@ Started start_process(const StartRequest& request) {
 
   Fd null_in = above_stdio(::open("/dev/null", O_RDONLY | O_CLOEXEC));
   if (!null_in) {
-    started.error = fmt::format("cannot open /dev/null: {}", std::strerror(errno));
+    started.error = {fmt::format("cannot open /dev/null: {}", std::strerror(errno)), errno};
     return started;
   }
   Fd report_r, report_w;
   if (!make_pipe(report_r, report_w)) {
-    started.error = fmt::format("cannot run '{}': pipe: {}", name, std::strerror(errno));
+    started.error = {fmt::format("cannot run '{}': pipe: {}", name, std::strerror(errno)), errno};
     return started;
   }
   const ChildSetup setup{argv.data(),       envp.data(),      ::getpid(),           null_in.get(),
@@ -229,7 +229,7 @@ Started start_process(const StartRequest& request) {
   ChildStart child = start_child(setup, args.size());
   const pid_t pid = child.pid;
   if (pid < 0) {
-    started.error = fmt::format("cannot run '{}': fork: {}", name, std::strerror(child.start_errno));
+    started.error = {fmt::format("cannot run '{}': fork: {}", name, std::strerror(child.start_errno)), child.start_errno};
     return started;
   }
   // At once: should we die before exec returns, the reaper must already know the group.
@@ -245,8 +245,9 @@ Started start_process(const StartRequest& request) {
     if (!failed) ::kill(-pid, SIGKILL);  // running, but we cannot watch it
     wait_blocking(pid);
     if (request.reaper) request.reaper->forget(pid);
-    started.error = failed ? describe_failure(name, report)
-                           : fmt::format("cannot watch '{}': pidfd_open: {}", name, std::strerror(child.pidfd_errno));
+    started.error = failed ? SpawnError{describe_failure(name, report), report.error}
+                           : SpawnError{fmt::format("cannot watch '{}': pidfd_open: {}", name, std::strerror(child.pidfd_errno)),
+                                        child.pidfd_errno};
     return started;
   }
   started.pid = pid;

@@ -1,6 +1,7 @@
 // Tests of the worker process on real processes: spawn, exit status, logs, terminate, cleanup.
 #include <doctest/doctest.h>
 
+#include <cerrno>
 #include <csignal>
 #include <functional>
 #include <string>
@@ -67,9 +68,9 @@ SpawnOptions command(std::vector<std::string> argv) {
 SpawnOptions sh(std::string script) { return command({"sh", "-c", std::move(script)}); }
 
 std::unique_ptr<Child> start(asio::any_io_executor ex, const SpawnOptions& opts) {
-  std::string error;
+  SpawnError error;
   auto child = Child::spawn(ex, guard(), opts, &error);
-  INFO("spawn error: ", error);
+  INFO("spawn error: ", error.message);
   REQUIRE(child);
   return child;
 }
@@ -133,13 +134,16 @@ TEST_CASE("the last lines are in the log when the exit is reported") {
 
 TEST_CASE("a command that cannot run fails at spawn and leaves nothing behind") {
   asio::io_context io;
-  std::string error;
+  SpawnError error;
   CHECK_FALSE(Child::spawn(io.get_executor(), guard(), command({"hivetest-no-such-command"}), &error));
-  CHECK(error == "cannot run 'hivetest-no-such-command': No such file or directory");
+  CHECK(error.message == "cannot run 'hivetest-no-such-command': No such file or directory");
+  CHECK(error.errno_value == ENOENT);
   CHECK_FALSE(Child::spawn(io.get_executor(), guard(), command({"/etc/passwd"}), &error));
-  CHECK(error == "cannot run '/etc/passwd': Permission denied");
+  CHECK(error.message == "cannot run '/etc/passwd': Permission denied");
+  CHECK(error.errno_value == EACCES);
   CHECK_FALSE(Child::spawn(io.get_executor(), guard(), command({}), &error));
-  CHECK(error == "cannot run an empty command");
+  CHECK(error.message == "cannot run an empty command");
+  CHECK(error.errno_value == 0);
   // The failed children were reaped by spawn itself: no child of ours has ended unreaped
   // (the reaper, a child too, runs until we exit).
   CHECK(::waitpid(-1, nullptr, WNOHANG) <= 0);

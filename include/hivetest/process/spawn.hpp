@@ -24,10 +24,17 @@ struct StartRequest {
   std::optional<rlimit> descriptor_limit;  // set before exec: the limit as it was before we raised ours
 };
 
+// Why a command was not started: the words for the user ("cannot run 'x': No such file or
+// directory") and the errno behind them, 0 when there is none.
+struct SpawnError {
+  std::string message;
+  int errno_value = 0;
+};
+
 struct Started {
-  pid_t pid = -1;     // also the process group id; -1 when it was not started
-  Fd pidfd;           // valid whenever pid is
-  std::string error;  // why not: "cannot run 'x': No such file or directory"
+  pid_t pid = -1;    // also the process group id; -1 when it was not started
+  Fd pidfd;          // valid whenever pid is
+  SpawnError error;  // why not
 };
 
 // How processes are started. `clone` is CLONE_VM | CLONE_VFORK | CLONE_PIDFD, as
