@@ -58,6 +58,7 @@ case_model_not_gguf_is_a_setup_error() {
   MODEL=$WORK/fake.gguf
   run
   expect_rc 2
+  expect_out "Model file unusable: "
   expect_out "not a GGUF file"
 }
 
@@ -73,6 +74,7 @@ case_worker_port_taken_gives_2() {
   hold_port
   "$HIVETEST" --no-color --port "$HELD_PORT" --hive-port auto >"$WORK/out" 2>&1; rc=$?
   expect_rc 2
+  expect_out "Cannot use the worker port: "
   expect_out "port $HELD_PORT in use"
   expect_out "try --port auto"
 }
@@ -256,6 +258,15 @@ case_a_step_that_throws_ends_the_run() {
   done
   HIVETEST_THROW_IN_STEP=health run
   expect_out "hivetest failed inside the Health step"
+  # Outside the steps: in the cleanup the worker is still stopped (by its Child's end);
+  # before any worker, the run stops with an internal error.
+  HIVETEST_THROW_IN_STEP=cleanup run
+  expect_rc 2
+  expect_out "hivetest failed inside: injected by HIVETEST_THROW_IN_STEP"
+  expect_nothing_left
+  HIVETEST_THROW_IN_STEP=model run
+  expect_rc 2
+  expect_out "hivetest: internal error: injected by HIVETEST_THROW_IN_STEP"
 }
 
 # Every string a worker sends goes through the one sanitizer before a terminal sees it, in

@@ -73,6 +73,7 @@ case_a_stream_where_a_job_was_wanted_is_named() {
 case_rbee_v2_profile_against_an_rbee_worker_names_rbee() {
   run --profile rbee-v2 --worker "$(rw --dialect rbee)" --timeout 30
   expect_wrong_profile_named rbee
+  expect_out "Worker does not answer as the rbee-v2 profile expects: "
   expect_out "/v1/ready answered 404"
   expect_nothing_left
 }
