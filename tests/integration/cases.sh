@@ -60,6 +60,10 @@ case_model_not_gguf_is_a_setup_error() {
   expect_rc 2
   expect_out "Model file unusable: "
   expect_out "not a GGUF file"
+  MODEL=$WORK
+  run
+  expect_rc 2
+  expect_out "Model file unusable: $WORK is a directory, not a model file"
 }
 
 case_hive_port_taken_gives_2() {
@@ -218,6 +222,8 @@ case_bad_usage_gives_2() {
     ["--attach http://127.0.0.1:1 --worker x"]="--attach and --worker: give one or the other"
     ["--attach http://127.0.0.1:1 --workers 2"]="--attach and --workers"
     ["--shard 1/2"]="--shard needs --matrix"
+    ["--matrix \$WORK/one.json --shard 0/2"]="hivetest: --shard: '0/2' is not K/N with 1 <= K <= N <= 1024 (e.g. 2/4)"
+    ["--grace -1"]="hivetest: --grace must be a number of seconds from 0 to 86400 (got '-1')"
     ["--hive-bind nowhere"]="--hive-bind must be an IP address of this machine (got 'nowhere')"
     ["--profile /no/such/profile.json"]="--profile: /no/such/profile.json: cannot read it"
     ["--port abc"]="hivetest: --port must be a port from 1 to 65535, or auto (got 'abc')"

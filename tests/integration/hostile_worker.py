@@ -12,7 +12,8 @@ under another worker's id (on one kept-alive connection) before its own; --loadi
 has it load for S seconds first (503 on /health, ready false on /v1/ready), its loading
 progress saying --layers-loaded N of 32 layers (N may be nonsense: negative, huge);
 --stream-shape breaks its stream's grammar: no start event, no tokens, a token after the
-end event, or two end events; --bad-request-answer close|plain answers a request it refuses
+end event, or two end events; or its accounting: token indices 0, 2, 3, no tokens_out, or
+the stop reason "halted"; --bad-request-answer close|plain answers a request it refuses
 by closing the connection without a word, or with a 400 that is not JSON;
 --progress-answer over-limit|not-json|cut breaks its loading progress stream once it is
 ready: a line over 1 MiB, an event that is not JSON, or the connection closed halfway;
@@ -46,7 +47,8 @@ p.add_argument("--foreign-heartbeats", type=int, default=0)
 p.add_argument("--oversized", choices=["line", "event"], help="a stream with a line over 1 MiB, or an event over 4 MiB")
 p.add_argument("--loading-seconds", type=float, default=0)
 p.add_argument("--bad-request-answer", choices=["close", "plain"])
-p.add_argument("--stream-shape", choices=["no-start", "no-tokens", "token-after-end", "two-ends"])
+p.add_argument("--stream-shape", choices=["no-start", "no-tokens", "token-after-end", "two-ends",
+                                          "index-gap", "no-count", "odd-stop"])
 p.add_argument("--layers-loaded", type=int, default=4)
 p.add_argument("--progress-answer", choices=["over-limit", "not-json", "cut"])
 p.add_argument("--cut-health", action="store_true")
@@ -126,8 +128,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 time.sleep(1.25)  # the slot is still taken by the generation whose client left
             shape = args.stream_shape
             count = 0 if shape == "no-tokens" else 3
-            tokens = [json.dumps({"type": "token", "t": "tok" + EVIL, "i": i}) for i in range(count)]
-            end = json.dumps({"type": "end", "tokens_out": count, "decode_time_ms": 1, "stop_reason": "max_tokens" + EVIL})
+            index = (lambda i: i + 1 if i > 0 else i) if shape == "index-gap" else (lambda i: i)
+            tokens = [json.dumps({"type": "token", "t": "tok" + EVIL, "i": index(i)}) for i in range(count)]
+            end = {"type": "end", "tokens_out": count, "decode_time_ms": 1,
+                   "stop_reason": ("halted" if shape == "odd-stop" else "max_tokens") + EVIL}
+            if shape == "no-count":
+                del end["tokens_out"]
+            end = json.dumps(end)
             start = [] if shape == "no-start" else [json.dumps({"type": "started", "job_id": "job-1"})]
             after = {"token-after-end": [json.dumps({"type": "token", "t": "late", "i": 3})], "two-ends": [end]}
             self.events(start + tokens + [end] + after.get(shape, []))

@@ -70,6 +70,38 @@ case_a_stream_where_a_job_was_wanted_is_named() {
   expect_nothing_left
 }
 
+# Streams whose accounting is off fail stream-accounting with the words of each rule: more
+# tokens than max_tokens, an index out of step, a stop reason the dialect does not define,
+# no count where the profile wants one (rbee-v2's profile, asking for it).
+case_streams_with_broken_accounting_are_named() {
+  local worker="python3 $(dirname "${BASH_SOURCE[0]}")/hostile_worker.py --tame"
+  python3 - "$SOURCE_ROOT/docs/profiles/rbee-v2.json" "$WORK/strict.json" <<'PY'
+import json, sys
+p = json.load(open(sys.argv[1]))
+p["name"] = "rbee-v2-strict"
+p["streams"][0]["events"]["count_required"] = True
+json.dump(p, open(sys.argv[2], "w"))
+PY
+  local -A said=(
+    [over]="3 tokens streamed, over max_tokens 2"
+    [index-gap]="token 1 has index 2"
+    [no-count]='3 tokens, no token count ("tokens_out")'
+    [odd-stop]='stop reason "halted", not one of max_tokens, eos, stop_sequence, cancelled')
+  local shape
+  for shape in over index-gap odd-stop no-count; do
+    case $shape in
+      over) run --profile rbee-v2 --worker "$worker" --max-tokens 2 --checks inference,stream-accounting ;;
+      no-count) run --profile "$WORK/strict.json" --worker "$worker --stream-shape $shape" --checks inference,stream-accounting ;;
+      *) run --profile rbee-v2 --worker "$worker --stream-shape $shape" --checks inference,stream-accounting ;;
+    esac
+    echo "$shape: exit status $rc"
+    expect_rc 1
+    expect_failed_check "Stream accounting"
+    expect_out "token accounting is off: ${said[$shape]}"
+  done
+  expect_nothing_left
+}
+
 case_rbee_v2_profile_against_an_rbee_worker_names_rbee() {
   run --profile rbee-v2 --worker "$(rw --dialect rbee)" --timeout 30
   expect_wrong_profile_named rbee
@@ -81,7 +113,7 @@ case_rbee_v2_profile_against_an_rbee_worker_names_rbee() {
 case_rbee_profile_against_an_rbee_v2_worker_names_rbee_v2() {
   run --profile rbee --worker "$(rw --dialect rbee-v2)" --timeout 30 --heartbeat-timeout 30
   expect_wrong_profile_named rbee-v2
-  expect_out "a flat heartbeat at /v1/heartbeat"
+  expect_out "Heartbeats not as the rbee profile expects: a flat heartbeat at /v1/heartbeat"
   expect_nothing_left
 }
 
