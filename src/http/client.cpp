@@ -114,6 +114,8 @@ asio::awaitable<FetchResult> exchange_on(tcp::socket& sock, const std::string& w
     return true;  // what follows is parsed, not shown to the reader
   };
   int read_after_stop = 0;
+  // 64 KiB: a queued stream is taken in few reads (16 KiB cost a third more system time per
+  // token, 256 KiB more user time; docs/BENCHMARKS.md), and only what a read fills is touched.
   std::array<char, 64 * 1024> buf;
   bool eof = false;
   for (;;) {

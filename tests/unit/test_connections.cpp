@@ -103,43 +103,36 @@ TEST_CASE("with nothing to keep, each request asks the server to close") {
   });
 }
 
-TEST_CASE("an answer that says Connection: close is not followed by another request on its connection") {
-  run_test([](asio::any_io_executor ex) -> asio::awaitable<void> {
-    ScriptedServer server(ex);
-    // The server says close but keeps reading: a client that kept the connection would be
-    // answered on it, and only one connection would be accepted.
-    server.answer = "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok";
-    asio::co_spawn(ex, serve(&server), asio::detached);
-    http::Connections to(ex, "127.0.0.1", server.port(), 1);
-    co_await get_times(to, 3);
-    CHECK(server.accepted == 3);
-    server.acceptor.close();
-  });
-}
-
-TEST_CASE("bytes after an answer spoil its connection") {
-  run_test([](asio::any_io_executor ex) -> asio::awaitable<void> {
-    ScriptedServer server(ex);
-    server.answer = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 200 OK\r\n";
-    asio::co_spawn(ex, serve(&server), asio::detached);
-    http::Connections to(ex, "127.0.0.1", server.port(), 1);
-    co_await get_times(to, 2);
-    CHECK(server.accepted == 2);
-    server.acceptor.close();
-  });
-}
-
-TEST_CASE("a kept connection the server has closed is not used") {
-  run_test([](asio::any_io_executor ex) -> asio::awaitable<void> {
-    ScriptedServer server(ex);
-    server.close_after_answer = true;  // keep-alive said, then closed
-    asio::co_spawn(ex, serve(&server), asio::detached);
-    http::Connections to(ex, "127.0.0.1", server.port(), 1);
-    co_await get_times(to, 3);
-    CHECK(server.accepted == 3);
-    CHECK(server.heads.size() == 3);  // every request read once, none written to a closed connection and lost
-    server.acceptor.close();
-  });
+// After each of these answers the connection is not used again: every request opens its
+// own, and every request is read exactly once (none written to a connection the server
+// has closed, and lost).
+TEST_CASE("an answer that spoils its connection is not followed by another request on it") {
+  struct Spoiler {
+    std::string what;
+    std::string answer;  // "" for the server's usual one
+    bool close_after_answer;
+  };
+  const Spoiler spoilers[] = {
+      // The server says close but keeps reading: a client that kept the connection would
+      // be answered on it, and only one connection would be accepted.
+      {"Connection: close", "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok", false},
+      {"bytes after the answer", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 200 OK\r\n", false},
+      {"keep-alive said, then closed", "", true},
+  };
+  for (const Spoiler& spoiler : spoilers) {
+    CAPTURE(spoiler.what);
+    run_test([&spoiler](asio::any_io_executor ex) -> asio::awaitable<void> {
+      ScriptedServer server(ex);
+      if (!spoiler.answer.empty()) server.answer = spoiler.answer;
+      server.close_after_answer = spoiler.close_after_answer;
+      asio::co_spawn(ex, serve(&server), asio::detached);
+      http::Connections to(ex, "127.0.0.1", server.port(), 1);
+      co_await get_times(to, 3);
+      CHECK(server.accepted == 3);
+      CHECK(server.heads.size() == 3);
+      server.acceptor.close();
+    });
+  }
 }
 
 TEST_CASE("a request that gets no answer on a kept connection goes once more on a new one") {

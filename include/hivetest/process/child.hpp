@@ -44,11 +44,12 @@ class Child {
   // Starts the command (spawn.hpp says how, and what the process gets: its own process
   // group, stdin from /dev/null, stdout and stderr on pipes, the parent-death signal, its
   // signals reset, no other descriptor). On failure (exec failing included: command not
-  // found, not executable) returns nullptr and sets error (spawn.hpp's SpawnError). From `guard`: HIVETEST_WORKER_TAG in its environment and, where the
-  // system allows, a cgroup of its own, by which its processes that leave the group are
-  // found (worker_marks.hpp); the reaper, which kills the workers if we die, knows its
-  // group until it is reaped. The io_context and the guard must outlive the Child;
-  // on_line must not throw and is not called once the Child is destroyed.
+  // found, not executable) returns nullptr and sets error (spawn.hpp's SpawnError). From
+  // `guard`: HIVETEST_WORKER_TAG in its environment and, where the system allows, a cgroup
+  // of its own, by which its processes that leave the group are found (worker_marks.hpp);
+  // the reaper, which kills the workers if we die, knows its group until it is reaped.
+  // The io_context and the guard must outlive the Child; on_line must not throw and is
+  // not called once the Child is destroyed.
   static std::unique_ptr<Child> spawn(asio::any_io_executor ex, RunGuard& guard, const SpawnOptions& opts,
                                       SpawnError* error);
   ~Child();  // kills the process group and the strays with SIGKILL and reaps, if still needed
